@@ -1,0 +1,392 @@
+"""Find every cited link in notes, character-exact, with where and why it was cited.
+
+Why not urlextract or linkify-it-py: on CJK notes both glue the following text or full-width
+punctuation onto about half of the URLs, or miss URLs glued to a preceding CJK character (see
+`benchmarks/extract_throughput.py`).  The scanner here stops a URL at anything that cannot be
+part of one in running text: whitespace, CJK characters, full-width and general punctuation.
+
+Every regular expression below is a single character class or a literal alternation, so no match
+can backtrack: the scan is linear in the input.  Files are read in blocks of whole lines (a URL
+never spans lines), so memory stays bounded however large a file is.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .identify import (
+    _ARCHIVE_ALT,
+    Identity,
+    arxiv_identity,
+    doi_identity,
+    identify,
+)
+from .model import CONTEXT_CHARS, Citation, Mention
+
+NOTE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+BLOCK_CHARS = 1 << 20
+"""Characters of whole lines scanned at once; bounds memory on large files."""
+
+# Characters that end a URL in running text: ASCII space/controls and `"<>\^`{|}`, and the
+# non-ASCII ranges of punctuation, symbols and CJK scripts (general punctuation, CJK symbols and
+# punctuation, kana, CJK ideographs, Hangul, compatibility forms, full-width forms).
+_STOP = (
+    "\\x00-\\x20\\x7f\"<>\\\\^`{|}\\u0085\\u00a0\\u2000-\\u2bff\\u2e00-\\u9fff\\ua000-\\ua4cf"
+    "\\uac00-\\ud7af\\uf900-\\ufaff\\ufe10-\\ufe6f\\uff00-\\uffef\\U00020000-\\U0003ffff"
+)
+_URL_BODY = re.compile(f"[^{_STOP}]*")
+_URL_START = re.compile(r"(?i:https?://|(?<![\w.@/-])www\.)")
+_HOST_PART = re.compile(r"[^/?#]*")
+_BRACKETS = re.compile(r"[()\[\]]")
+_TRAILING = frozenset(".,;:!?'*")
+_PAIRS = {")": "(", "]": "["}
+
+_ID_NEW = r"\d{4}\.\d{4,5}"
+_ID_OLD = rf"(?:{_ARCHIVE_ALT})(?:\.[A-Z]{{2}})?/\d{{7}}"
+_IDENTIFIER = re.compile(
+    r"(?<![A-Za-z0-9/.\-])"
+    rf"(?:(?i:arxiv)[ \t]?[:：]?[ \t]?(?P<ax>{_ID_NEW}|{_ID_OLD})|(?P<old>{_ID_OLD})"
+    r"|(?i:doi)[ \t]?[:：][ \t]?(?P<doi>10\.\d{4,9}/))"
+    r"(?P<v>v[1-9]\d*)?(?!\d)"
+)
+_MD_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(\s*<?")
+_REF_DEF = re.compile(r"^ {0,3}\[([^\[\]\n]{1,300})\]:[ \t]*<?", re.M)
+_REF_USE = re.compile(r"\[([^\[\]\n]{1,300})\]\[([^\[\]\n]{0,300})\]")
+_REF_TITLE = re.compile(r"[ \t]+[\"'(]([^\"'()\n]{1,300})[\"')]")
+_HREF = re.compile(r"(?i:href)\s*=\s*[\"']?$")
+_A_LABEL = re.compile(r"[^<>\n]{0,500}>([^<\n]{0,300})</a>", re.I)
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int
+    end: int
+    identity: Identity
+    label: str = ""
+
+
+@dataclass
+class FileReport:
+    """What happened to one input file."""
+
+    path: str
+    """The file's name relative to the argument it was found under."""
+    citations: int = 0
+    encoding: str = ""
+    skipped: str = ""
+    """Why the file was not read (empty when it was)."""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExtractResult:
+    """Citations in order of appearance, and a report per file."""
+
+    citations: list[Citation] = field(default_factory=list)
+    files: list[FileReport] = field(default_factory=list)
+
+
+class _Scanner:
+    """Carries heading and code-fence state across the blocks of one file."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.line_no = 0
+        self.section = ""
+        self.fence = ""
+
+    def feed(self, lines: Sequence[str]) -> list[Citation]:
+        text = "".join(lines)
+        starts: list[int] = []
+        sections: list[str] = []
+        offset = 0
+        for line in lines:
+            starts.append(offset)
+            offset += len(line)
+            self._track_structure(line)
+            sections.append(self.section)
+        first_line = self.line_no + 1
+        self.line_no += len(lines)
+        citations = []
+        for hit in scan(text):
+            index = bisect.bisect_right(starts, hit.start) - 1
+            line_text = lines[index]
+            mention = Mention(
+                file=self.file,
+                line=first_line + index,
+                section=sections[index],
+                label=hit.label,
+                context=_excerpt(line_text, hit.start - starts[index]),
+                cited=text[hit.start : hit.end],
+                version=hit.identity.version,
+                subpath=hit.identity.subpath,
+            )
+            ident = hit.identity
+            citations.append(
+                Citation(kind=ident.kind, source=ident.source, id=ident.id, url=ident.url,
+                         mention=mention)
+            )
+        return citations
+
+    def _track_structure(self, line: str) -> None:
+        fence = _FENCE.match(line)
+        if fence:
+            marker = fence.group(1)
+            if not self.fence:
+                self.fence = marker
+                return
+            if marker[0] == self.fence[0] and len(marker) >= len(self.fence):
+                self.fence = ""
+                return
+        if not self.fence:
+            heading = _heading(line)
+            if heading is not None:
+                self.section = heading
+
+
+def _heading(line: str) -> str | None:
+    """The text of an ATX heading line (CommonMark), or None."""
+    stripped = line.lstrip(" ")
+    if len(line) - len(stripped) > 3 or not stripped.startswith("#"):
+        return None
+    level = len(stripped) - len(stripped.lstrip("#"))
+    rest = stripped[level:]
+    if level > 6 or rest[:1] not in ("", " ", "\t", "\r", "\n"):
+        return None
+    rest = rest.strip()
+    closing = rest.rstrip("#")
+    if closing != rest and (not closing or closing[-1] in " \t"):
+        rest = closing
+    return _fold(rest)
+
+
+def scan(text: str) -> list[_Hit]:
+    """Every URL and bare identifier in `text`, in order, as non-overlapping spans."""
+    labels = _labels(text)
+    hits = _scan_urls(text, labels)
+    hits.extend(_scan_identifiers(text, hits))
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+def _scan_urls(text: str, labels: dict[int, str]) -> list[_Hit]:
+    hits: list[_Hit] = []
+    pos = body_end = 0
+    while (m := _URL_START.search(text, pos)) is not None:
+        start = m.start()
+        host_start = m.end() if m.group().endswith("/") else start
+        if m.end() >= body_end:  # a run of URL characters is measured once, not per start in it
+            body_end = _URL_BODY.match(text, m.end()).end()
+        host_end = _HOST_PART.match(text, host_start, body_end).end()
+        if not _plausible_host(text[host_start:host_end]):
+            pos = m.end()  # no rescan of what was read: every start is tried once
+            continue
+        end = _url_end(text, m.end(), body_end)
+        while end > host_end and text[end - 1] in _TRAILING:
+            end -= 1
+        pos = max(end, m.end())
+        cited = text[start:end]
+        ident = identify(cited if host_start != start else "http://" + cited)
+        if ident is None:
+            continue
+        label = labels.get(start, "") or _html_label(text, start, end)
+        hits.append(_Hit(start, end, ident, label))
+    return hits
+
+
+def _plausible_host(netloc: str) -> bool:
+    host = netloc.rpartition("@")[2]
+    if host.startswith("["):
+        return host.endswith("]") or "]:" in host
+    host = host.partition(":")[0]
+    return bool(host) and ("." in host or host == "localhost") and not host.startswith(".")
+
+
+def _url_end(text: str, start: int, stop: int) -> int:
+    """End of a URL: the first closing bracket with no opening one inside the URL."""
+    stack: list[str] = []
+    for b in _BRACKETS.finditer(text, start, stop):
+        ch = b.group()
+        if ch in _PAIRS:
+            if not stack or stack[-1] != _PAIRS[ch]:
+                return b.start()
+            stack.pop()
+        else:
+            stack.append(ch)
+    return stop
+
+
+def _scan_identifiers(text: str, url_hits: list[_Hit]) -> list[_Hit]:
+    found: list[_Hit] = []
+    spans = [(h.start, h.end) for h in url_hits]
+    last_end = body_end = 0
+    for m in _IDENTIFIER.finditer(text):
+        i = bisect.bisect_right(spans, (m.start(), len(text) + 1)) - 1
+        if m.start() < last_end or i >= 0 and spans[i][0] <= m.start() < spans[i][1]:
+            continue  # part of a URL or DOI already found
+        version = m.group("v") or ""
+        if m.group("doi") is not None:
+            if m.end("doi") >= body_end:
+                body_end = _URL_BODY.match(text, m.end("doi")).end()
+            end = _url_end(text, m.end("doi"), body_end)
+            while end > m.end("doi") and text[end - 1] in _TRAILING:
+                end -= 1
+            ident = doi_identity(text[m.start("doi") : end])
+        else:
+            ident = arxiv_identity((m.group("ax") or m.group("old")) + version)
+            end = m.end()
+        if ident is not None:
+            found.append(_Hit(m.start(), end, ident))
+            last_end = end
+    return found
+
+
+def _labels(text: str) -> dict[int, str]:
+    """Labels by the offset where the labelled URL starts: `[label](url)`, reference links."""
+    labels = {m.end(): _fold(m.group(1)) for m in _MD_LINK.finditer(text)}
+    if "]:" in text:
+        uses: dict[str, str] = {}
+        for m in _REF_USE.finditer(text):
+            ref = (m.group(2) or m.group(1)).casefold()
+            uses.setdefault(ref, _fold(m.group(1)))
+        for m in _REF_DEF.finditer(text):
+            title = _REF_TITLE.match(text, _URL_BODY.match(text, m.end()).end())
+            ref = m.group(1)
+            labels[m.end()] = uses.get(ref.casefold()) or (
+                _fold(title.group(1)) if title else _fold(ref)
+            )
+    return labels
+
+
+def _html_label(text: str, start: int, end: int) -> str:
+    if not _HREF.search(text, max(0, start - 12), start):
+        return ""
+    m = _A_LABEL.match(text, end)
+    return _fold(m.group(1)) if m else ""
+
+
+def _fold(s: str) -> str:
+    return _SPACES.sub(" ", s).strip()
+
+
+def _excerpt(line: str, at: int) -> str:
+    """The line around offset `at`, whitespace-folded, at most CONTEXT_CHARS characters."""
+    folded = _fold(line)
+    if len(folded) <= CONTEXT_CHARS:
+        return folded
+    # Fold the parts on either side separately so the window stays centred on the citation.
+    before, after = _fold(line[:at]), _fold(line[at:])
+    room = CONTEXT_CHARS - 2  # two ellipses at most
+    left = min(len(before), room // 3)
+    right = min(len(after), room - left)
+    left = min(len(before), room - right)
+    head = ("…" if left < len(before) else "") + before[len(before) - left :]
+    tail = after[:right] + ("…" if right < len(after) else "")
+    sep = " " if head and line[at - 1 : at].isspace() else ""
+    return (head + sep + tail)[:CONTEXT_CHARS]
+
+
+def extract_text(text: str, file: str = "<text>") -> list[Citation]:
+    """Every citation in `text`, in order of appearance."""
+    return _Scanner(file).feed(list(io.StringIO(text, newline="")))
+
+
+def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:
+    block: list[str] = []
+    size = 0
+    for line in lines:
+        block.append(line)
+        size += len(line)
+        if size >= BLOCK_CHARS:
+            yield block
+            block, size = [], 0
+    if block:
+        yield block
+
+
+def iter_note_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str, str]]:
+    """(path, name for mentions, reason to skip or "") for each file under `paths`, in order.
+
+    Files named directly are read whatever their suffix; directories are walked in sorted order
+    for .md, .markdown and .txt, skipping hidden files and folders (reported, not silently).
+    """
+    for root in paths:
+        if root.is_file():
+            yield root, root.name, ""
+        elif root.is_dir():
+            for path in sorted(root.rglob("*")):
+                rel = path.relative_to(root)
+                if any(part.startswith(".") for part in rel.parts):
+                    if path.is_file() and path.suffix.lower() in NOTE_SUFFIXES:
+                        yield path, rel.as_posix(), "hidden"
+                    continue
+                if path.is_file() and path.suffix.lower() in NOTE_SUFFIXES:
+                    yield path, rel.as_posix(), ""
+        else:
+            yield root, str(root), "not found"
+
+
+def detect_encoding(path: Path) -> tuple[str, str]:
+    """(encoding, warning) for a text file, or ("", reason) when it is binary.
+
+    UTF-8 (a BOM allowed) is the norm.  A file that is not valid UTF-8 but decodes strictly as
+    GB18030 is read as GB18030 (the common encoding of Chinese notes on Windows), with a warning.
+    Otherwise undecodable bytes are replaced and counted, so no valid text is lost.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    bad = 0
+    first = True
+    with path.open("rb") as f:
+        while chunk := f.read(BLOCK_CHARS):
+            if first and b"\x00" in chunk[:8192]:
+                return "", "binary (NUL bytes)"
+            first = False
+            bad += len(re.findall("[\udc80-\udcff]", decoder.decode(chunk)))
+        bad += len(re.findall("[\udc80-\udcff]", decoder.decode(b"", final=True)))
+    if bad == 0:
+        return "utf-8-sig", ""
+    gb = codecs.getincrementaldecoder("gb18030")(errors="strict")
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(BLOCK_CHARS):
+                gb.decode(chunk)
+            gb.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "utf-8-sig", f"not valid UTF-8: {bad} undecodable byte(s) replaced with U+FFFD"
+    return "gb18030", "not UTF-8; decoded as GB18030"
+
+
+def extract_paths(
+    paths: Sequence[Path | str],
+    progress: Callable[[FileReport], None] | None = None,
+) -> ExtractResult:
+    """Citations from files and directories of notes, with a report per file."""
+    result = ExtractResult()
+    for path, name, skip in iter_note_files([Path(p) for p in paths]):
+        report = FileReport(path=name, skipped=skip)
+        if not skip:
+            encoding, warning = detect_encoding(path)
+            if not encoding:
+                report.skipped = warning
+            else:
+                report.encoding = encoding.removesuffix("-sig")
+                if warning:
+                    report.warnings.append(warning)
+                scanner = _Scanner(name)
+                with path.open(encoding=encoding, errors="replace", newline="") as f:
+                    for block in _blocks(f):
+                        found = scanner.feed(block)
+                        report.citations += len(found)
+                        result.citations.extend(found)
+        result.files.append(report)
+        if progress is not None:
+            progress(report)
+    return result
