@@ -49,11 +49,12 @@ _PAIRS = {")": "(", "]": "["}
 
 _ID_NEW = r"\d{4}\.\d{4,5}"
 _ID_OLD = rf"(?:{_ARCHIVE_ALT})(?:\.[A-Z]{{2}})?/\d{{7}}"
+_VERSION = r"(?P<v>v[1-9]\d*)?(?!\d)"
 _IDENTIFIER = re.compile(
     r"(?<![A-Za-z0-9/.\-])"
-    rf"(?:(?i:arxiv)[ \t]?[:：]?[ \t]?(?P<ax>{_ID_NEW}|{_ID_OLD})|(?P<old>{_ID_OLD})"
+    rf"(?:(?i:arxiv)[ \t]?[:：]?[ \t]?(?P<ax>{_ID_NEW}|{_ID_OLD}){_VERSION}"
+    rf"|(?P<old>{_ID_OLD}){_VERSION.replace('<v>', '<v2>')}"
     r"|(?i:doi)[ \t]?[:：][ \t]?(?P<doi>10\.\d{4,9}/))"
-    r"(?P<v>v[1-9]\d*)?(?!\d)"
 )
 _MD_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(\s*<?")
 _REF_DEF = re.compile(r"^ {0,3}\[([^\[\]\n]{1,300})\]:[ \t]*<?", re.M)
@@ -184,8 +185,8 @@ def _scan_urls(text: str, labels: dict[int, str]) -> list[_Hit]:
         start = m.start()
         host_start = m.end() if m.group().endswith("/") else start
         if m.end() >= body_end:  # a run of URL characters is measured once, not per start in it
-            body_end = _URL_BODY.match(text, m.end()).end()
-        host_end = _HOST_PART.match(text, host_start, body_end).end()
+            body_end = _body_end(text, m.end())
+        host_end = _host_end(text, host_start, body_end)
         if not _plausible_host(text[host_start:host_end]):
             pos = m.end()  # no rescan of what was read: every start is tried once
             continue
@@ -200,6 +201,17 @@ def _scan_urls(text: str, labels: dict[int, str]) -> list[_Hit]:
         label = labels.get(start, "") or _html_label(text, start, end)
         hits.append(_Hit(start, end, ident, label))
     return hits
+
+
+def _body_end(text: str, pos: int) -> int:
+    """End of the run of URL characters starting at `pos`."""
+    m = _URL_BODY.match(text, pos)
+    return m.end() if m else pos
+
+
+def _host_end(text: str, pos: int, stop: int) -> int:
+    m = _HOST_PART.match(text, pos, stop)
+    return m.end() if m else pos
 
 
 def _plausible_host(netloc: str) -> bool:
@@ -230,12 +242,12 @@ def _scan_identifiers(text: str, url_hits: list[_Hit]) -> list[_Hit]:
     last_end = body_end = 0
     for m in _IDENTIFIER.finditer(text):
         i = bisect.bisect_right(spans, (m.start(), len(text) + 1)) - 1
-        if m.start() < last_end or i >= 0 and spans[i][0] <= m.start() < spans[i][1]:
+        if m.start() < last_end or (i >= 0 and spans[i][0] <= m.start() < spans[i][1]):
             continue  # part of a URL or DOI already found
-        version = m.group("v") or ""
+        version = m.group("v") or m.group("v2") or ""
         if m.group("doi") is not None:
             if m.end("doi") >= body_end:
-                body_end = _URL_BODY.match(text, m.end("doi")).end()
+                body_end = _body_end(text, m.end("doi"))
             end = _url_end(text, m.end("doi"), body_end)
             while end > m.end("doi") and text[end - 1] in _TRAILING:
                 end -= 1
@@ -258,7 +270,7 @@ def _labels(text: str) -> dict[int, str]:
             ref = (m.group(2) or m.group(1)).casefold()
             uses.setdefault(ref, _fold(m.group(1)))
         for m in _REF_DEF.finditer(text):
-            title = _REF_TITLE.match(text, _URL_BODY.match(text, m.end()).end())
+            title = _REF_TITLE.match(text, _body_end(text, m.end()))
             ref = m.group(1)
             labels[m.end()] = uses.get(ref.casefold()) or (
                 _fold(title.group(1)) if title else _fold(ref)
@@ -282,16 +294,17 @@ def _excerpt(line: str, at: int) -> str:
     folded = _fold(line)
     if len(folded) <= CONTEXT_CHARS:
         return folded
-    # Fold the parts on either side separately so the window stays centred on the citation.
+    # Fold each side on its own so the window stays centred on the citation: a third before it.
     before, after = _fold(line[:at]), _fold(line[at:])
-    room = CONTEXT_CHARS - 2  # two ellipses at most
-    left = min(len(before), room // 3)
-    right = min(len(after), room - left)
-    left = min(len(before), room - right)
-    head = ("…" if left < len(before) else "") + before[len(before) - left :]
-    tail = after[:right] + ("…" if right < len(after) else "")
-    sep = " " if head and line[at - 1 : at].isspace() else ""
-    return (head + sep + tail)[:CONTEXT_CHARS]
+    sep = " " if before and line[at - 1 : at].isspace() else ""
+    room = CONTEXT_CHARS - len(sep)
+    right_room = room - min(len(before), room // 3)
+    if len(after) > right_room:
+        after = after[: right_room - 1] + "…"
+    left_room = room - len(after)
+    if len(before) > left_room:
+        before = "…" + before[len(before) - left_room + 1 :] if left_room > 1 else ""
+    return before + sep + after
 
 
 def extract_text(text: str, file: str = "<text>") -> list[Citation]:

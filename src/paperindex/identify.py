@@ -1,4 +1,4 @@
-"""Canonical identity: what a cited URL or identifier *is*, so that one thing cited in many forms is one row.
+"""Canonical identity: what a cited URL or identifier *is*, one row for one thing cited many ways.
 
 `identify(url)` maps a URL to an `Identity` (kind, source, identifier there, one canonical URL, and
 what the citation added on top: an arXiv version, a path inside a repository).  The table lives in
@@ -150,7 +150,7 @@ def _valid_host(host: str) -> bool:
     if host == "localhost":
         return True
     labels = host.split(".")
-    if len(labels) < 2 or not labels[-1] or labels[-1].isdigit() and len(labels) != 4:
+    if len(labels) < 2 or not labels[-1] or (labels[-1].isdigit() and len(labels) != 4):
         return False
     return all(
         label and len(label) <= 63 and not label.startswith("-") and not label.endswith("-")

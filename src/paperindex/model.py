@@ -83,7 +83,7 @@ class Link(BaseModel):
     """Where it lives: `arxiv`, `openreview`, `doi`, `acl`, `github`, `huggingface`, `twitter`,
     or the host name."""
     id: str
-    """Its identifier at `source` (versionless arXiv id, `owner/repo`, `user/status/123`, a path)."""
+    """Its identifier at `source`: versionless arXiv id, `owner/repo`, `user/status/123`, a path."""
     url: str
     """One canonical URL for it."""
     title: str = ""
@@ -130,3 +130,11 @@ class Citation(BaseModel):
     id: str
     url: str
     mention: Mention
+
+
+def json_schema() -> dict[str, object]:
+    """JSON Schema (2020-12) of a catalogue row, mentions included, as pydantic generates it."""
+    schema = Link.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://github.com/paperindex/paperindex/data/links.schema.json"
+    return schema

@@ -1,0 +1,5 @@
+"""`python -m paperindex`."""
+
+from .cli import main
+
+raise SystemExit(main())

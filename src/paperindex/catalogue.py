@@ -1,0 +1,273 @@
+"""The catalogue file `data/links.csv`: one row per link, curated columns kept, written atomically.
+
+Format (documented in the README): UTF-8, a header row, `\\n` line ends, minimal quoting.  The
+`mentions` cell holds one JSON object per line, one line per citation.  A cell that a spreadsheet
+would run as a formula (starting `=`, `+`, `-`, `@`, tab or CR) is written with a leading `'`, as
+is a cell that itself starts with `'`; reading strips exactly one, so every value loads back as
+the text it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .files import atomic_write_text
+from .identify import identity_key
+from .keys import assign_keys, tweet_year
+from .metadata import ArxivRecord, MetadataStore
+from .model import Citation, Link, Mention, Status
+
+COLUMNS = (
+    "key", "kind", "source", "id", "url", "title", "topic", "venue", "note",
+    "auto_title", "authors", "year", "status", "mentions",
+)
+CURATED = frozenset({"key", "title", "topic", "venue", "note"})
+REQUIRED = ("kind", "source", "id", "url")
+DEFAULT_CATALOGUE = Path("data/links.csv")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+class CatalogueError(ValueError):
+    """A catalogue file that cannot be read; the message names the file and line."""
+
+
+@dataclass
+class Catalogue:
+    """Links in the order they were first catalogued, plus any columns users added."""
+
+    links: list[Link] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+
+    def by_identity(self) -> dict[str, Link]:
+        """Links by their deduplication key."""
+        return {link.identity: link for link in self.links}
+
+    def by_key(self) -> dict[str, Link]:
+        """Links by citation key (links without a key left out)."""
+        return {link.key: link for link in self.links if link.key}
+
+
+@dataclass
+class MergeSummary:
+    """What a merge changed."""
+
+    added: list[Link] = field(default_factory=list)
+    gone: list[Link] = field(default_factory=list)
+    returned: list[Link] = field(default_factory=list)
+    keyed: list[Link] = field(default_factory=list)
+
+
+def _protect(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _unprotect(value: str) -> str:
+    return value[1:] if value.startswith("'") else value
+
+
+def encode_mentions(mentions: Iterable[Mention]) -> str:
+    """One compact JSON object per line; empty fields left out."""
+    return "\n".join(
+        json.dumps(m.model_dump(exclude_defaults=True), ensure_ascii=False, sort_keys=False)
+        for m in mentions
+    )
+
+
+def decode_mentions(cell: str) -> list[Mention]:
+    """Inverse of `encode_mentions`."""
+    return [Mention.model_validate_json(line) for line in cell.splitlines() if line.strip()]
+
+
+def dumps(catalogue: Catalogue) -> str:
+    """The catalogue as CSV text (the exact bytes `save` writes)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*COLUMNS, *catalogue.extra_columns])
+    for link in catalogue.links:
+        row = [
+            link.key, link.kind.value, link.source, link.id, link.url, link.title, link.topic,
+            link.venue, link.note, link.auto_title, link.authors, link.year, link.status.value,
+            encode_mentions(link.mentions),
+        ]
+        row += [link.extra.get(col, "") for col in catalogue.extra_columns]
+        writer.writerow([_protect(v) for v in row])
+    return out.getvalue()
+
+
+def loads(text: str, name: str = "<catalogue>") -> Catalogue:
+    """Parse catalogue CSV; any malformed row raises `CatalogueError` naming its line."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise CatalogueError(f"{name}:1: {exc}") from exc
+    if header is None:
+        return Catalogue()
+    header = [_unprotect(h).strip() for h in header]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise CatalogueError(f"{name}:1: header lacks column(s) {', '.join(missing)}")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise CatalogueError(f"{name}:1: column(s) {', '.join(dupes)} appear twice")
+    extra = [h for h in header if h not in COLUMNS]
+    catalogue = Catalogue(extra_columns=extra)
+    seen: dict[str, int] = {}
+    keys: dict[str, int] = {}
+    line = 1
+    while True:
+        start = line + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise CatalogueError(f"{name}:{start}: {exc}") from exc
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise CatalogueError(
+                f"{name}:{start}: {len(row)} cells but the header has {len(header)} columns"
+            )
+        cells = dict(zip(header, (_unprotect(c) for c in row), strict=True))
+        link = _row_to_link(cells, extra, f"{name}:{start}")
+        ident = link.identity
+        if ident in seen:
+            raise CatalogueError(
+                f"{name}:{start}: same link as line {seen[ident]} ({ident}); merge the two rows"
+            )
+        seen[ident] = start
+        if link.key:
+            folded = link.key.casefold()
+            if folded in keys:
+                raise CatalogueError(
+                    f"{name}:{start}: key {link.key!r} is already used on line {keys[folded]}"
+                )
+            keys[folded] = start
+        catalogue.links.append(link)
+    return catalogue
+
+
+def _row_to_link(cells: dict[str, str], extra: list[str], where: str) -> Link:
+    try:
+        mentions = decode_mentions(cells.get("mentions", ""))
+    except ValidationError as exc:
+        raise CatalogueError(f"{where}: column 'mentions': {_first_error(exc)}") from exc
+    fields = {c: cells[c] for c in COLUMNS if c in cells and c != "mentions"}
+    if not fields.get("status"):
+        fields.pop("status", None)
+    try:
+        return Link.model_validate(
+            {**fields, "mentions": mentions, "extra": {c: cells[c] for c in extra}}
+        )
+    except ValidationError as exc:
+        raise CatalogueError(f"{where}: {_first_error(exc)}") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    return f"column {loc!r}: {err['msg']} (got {err.get('input')!r})"
+
+
+def load(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
+    """The catalogue at `path`; empty when the file does not exist."""
+    if not path.exists():
+        return Catalogue()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(f"{path}: not UTF-8 ({exc})") from exc
+    return loads(text, str(path))
+
+
+def save(catalogue: Catalogue, path: Path = DEFAULT_CATALOGUE) -> bool:
+    """Write the catalogue atomically; return False (and write nothing) when unchanged."""
+    text = dumps(catalogue)
+    if path.exists() and path.read_text(encoding="utf-8-sig") == text:
+        return False
+    atomic_write_text(path, text)
+    return True
+
+
+MetadataLookup = Callable[[Link], ArxivRecord | None]
+
+
+def store_lookup(store: MetadataStore) -> MetadataLookup:
+    """Metadata for arXiv links from a metadata store."""
+    return lambda link: store.records.get(link.id) if link.source == "arxiv" else None
+
+
+def derive(link: Link, record: ArxivRecord | None) -> None:
+    """Recompute the tool-owned descriptive columns of `link` from metadata and mentions."""
+    label = next((m.label for m in link.mentions if m.label), "")
+    if record is not None:
+        link.auto_title = record.title
+        link.authors = "; ".join(record.authors)
+        link.year = record.year
+    else:
+        link.auto_title = label
+        link.authors = ""
+        link.year = tweet_year(link.id.rpartition("/")[2]) if link.source == "twitter" else ""
+
+
+def merge(
+    catalogue: Catalogue,
+    citations: Iterable[Citation],
+    scanned_files: Iterable[str],
+    lookup: MetadataLookup | None = None,
+) -> MergeSummary:
+    """Fold an extract's citations into the catalogue, in place.
+
+    Mentions from `scanned_files` are replaced by what was found there now; mentions from other
+    files are kept, so extracting one folder does not forget another.  New links are appended in
+    order of appearance; a link left with no mention is kept, with its last mentions, as `gone`.
+    Curated columns are never touched; keys are assigned only where none exists.
+    """
+    scanned = set(scanned_files)
+    summary = MergeSummary()
+    index = catalogue.by_identity()
+    fresh: dict[str, list[Mention]] = {}
+    for citation in citations:
+        ident = identity_key(citation.kind, citation.source, citation.id)
+        if ident not in index:
+            link = Link(kind=citation.kind, source=citation.source, id=citation.id,
+                        url=citation.url)
+            catalogue.links.append(link)
+            index[ident] = link
+            summary.added.append(link)
+        fresh.setdefault(ident, []).append(citation.mention)
+    for link in catalogue.links:
+        ident = link.identity
+        kept = [m for m in link.mentions if m.file not in scanned]
+        mentions = _dedupe([*kept, *fresh.get(ident, [])])
+        if mentions:
+            if link.status is Status.GONE:
+                summary.returned.append(link)
+            link.mentions = mentions
+            link.status = Status.CITED
+        elif link.status is not Status.GONE:
+            link.status = Status.GONE
+            summary.gone.append(link)
+        derive(link, lookup(link) if lookup else None)
+    summary.keyed = assign_keys(catalogue.links)
+    return summary
+
+
+def _dedupe(mentions: list[Mention]) -> list[Mention]:
+    """One mention per (file, line): `[arXiv:X](https://arxiv.org/abs/X)` is one citation."""
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for m in mentions:
+        if (m.file, m.line) not in seen:
+            seen.add((m.file, m.line))
+            out.append(m)
+    return out

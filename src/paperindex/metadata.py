@@ -1,0 +1,101 @@
+"""The metadata store: what arXiv said about each paper, committed beside the catalogue.
+
+One JSON file (`data/metadata/arxiv.json`), keys sorted, pretty-printed, keyed by versionless id,
+so a refresh shows up in `git diff` as the fields that changed.  Every record says when and from
+which API URL it was retrieved.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .files import atomic_write_text
+
+STORE_FORMAT = 1
+DEFAULT_STORE = Path("data/metadata/arxiv.json")
+
+
+class MetadataError(ValueError):
+    """The store file cannot be read as a metadata store."""
+
+
+class ArxivRecord(BaseModel):
+    """arXiv's record of one paper (the fields of the API's Atom entry), and its provenance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    """Versionless arXiv id."""
+    version: str
+    """Latest version (`v3`)."""
+    title: str
+    authors: list[str]
+    abstract: str
+    published: datetime
+    """When v1 appeared."""
+    updated: datetime
+    """When the latest version appeared."""
+    primary_category: str
+    categories: list[str]
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    pdf_url: str | None = None
+    retrieved_at: datetime
+    """When this record was fetched."""
+    retrieved_from: str
+    """The API request it came from."""
+
+    @property
+    def year(self) -> str:
+        """Year of v1: what a citation of the paper uses (arXiv's own export drifts to the
+        latest version's year)."""
+        return str(self.published.year)
+
+    def same_content(self, other: ArxivRecord) -> bool:
+        """True when nothing but the retrieval provenance differs."""
+        skip = {"retrieved_at", "retrieved_from"}
+        return self.model_dump(exclude=skip) == other.model_dump(exclude=skip)
+
+
+class MetadataStore(BaseModel):
+    """All records, by versionless id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: int = STORE_FORMAT
+    records: dict[str, ArxivRecord] = Field(default_factory=dict)
+
+    def is_fresh(self, arxiv_id: str, max_age_days: float, now: datetime | None = None) -> bool:
+        """True when the record exists and is younger than `max_age_days`."""
+        record = self.records.get(arxiv_id)
+        if record is None:
+            return False
+        age = (now or datetime.now(UTC)) - record.retrieved_at
+        return age.total_seconds() < max_age_days * 86400
+
+
+def load_store(path: Path = DEFAULT_STORE) -> MetadataStore:
+    """The store at `path`; an empty one when the file does not exist."""
+    if not path.exists():
+        return MetadataStore()
+    try:
+        return MetadataStore.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise MetadataError(f"{path}: not a valid metadata store: {exc}") from exc
+
+
+def dump_store(store: MetadataStore) -> str:
+    """The store as sorted, pretty JSON (the exact bytes written to disk)."""
+    data = store.model_dump(mode="json")
+    data["records"] = dict(sorted(data["records"].items()))
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def save_store(store: MetadataStore, path: Path = DEFAULT_STORE) -> None:
+    """Write the store atomically."""
+    atomic_write_text(path, dump_store(store))

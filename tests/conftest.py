@@ -1,0 +1,28 @@
+"""Shared fixtures: the team's corpus and reference data, when `../shared` is beside the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "research-notes.md"
+REFERENCE = SHARED / "reference"
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The acceptance corpus; tests using it skip, with the reason, where ../shared is absent."""
+    if not CORPUS.exists():
+        pytest.skip(f"acceptance corpus not found at {CORPUS} (../shared is provided by the team)")
+    return CORPUS
+
+
+@pytest.fixture
+def reference() -> Path:
+    """The reference metadata folder (../shared/reference)."""
+    if not (REFERENCE / "arxiv" / "feed.xml").exists():
+        pytest.skip(f"reference metadata not found at {REFERENCE} (../shared is provided by the team)")
+    return REFERENCE

@@ -1,0 +1,146 @@
+"""Bad and hostile input: encodings, binary, empty and huge files, regex-killer text."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from paperindex.cli import main
+from paperindex.extract import extract_paths, extract_text
+
+LINE = "研究员1：评测集（https://github.com/OpenBMB/InfiniteBench），见arXiv:2312.00752。\n"
+
+
+def test_gb18030_notes_are_decoded_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.md"
+    path.write_bytes(("## 标题\n" + LINE).encode("gb18030"))
+    result = extract_paths([path])
+    (report,) = result.files
+    assert report.encoding == "gb18030" and "GB18030" in report.warnings[0]
+    assert [c.mention.cited for c in result.citations] == [
+        "https://github.com/OpenBMB/InfiniteBench", "arXiv:2312.00752"]
+    assert result.citations[0].mention.section == "标题"
+
+
+def test_invalid_utf8_keeps_every_valid_link_and_says_how_many_bytes_were_bad(tmp_path: Path) -> None:
+    path = tmp_path / "bad.md"
+    path.write_bytes(LINE.encode() + b"\xff\xfe broken \xc3\n" + b"https://example.com/after\n")
+    result = extract_paths([path])
+    (report,) = result.files
+    assert report.encoding == "utf-8"
+    assert report.warnings == ["not valid UTF-8: 3 undecodable byte(s) replaced with U+FFFD"]
+    assert [c.mention.cited for c in result.citations] == [
+        "https://github.com/OpenBMB/InfiniteBench", "arXiv:2312.00752", "https://example.com/after"]
+
+
+def test_utf8_bom_is_not_part_of_the_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "bom.md"
+    path.write_bytes(b"\xef\xbb\xbf# Heading\nhttps://example.com/x\n")
+    (c,) = extract_paths([path]).citations
+    assert c.mention.section == "Heading"
+
+
+def test_directories_skip_binary_and_hidden_files_and_report_them(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "sub" / "b.md").write_text("https://example.com/b\n", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("https://example.com/a\n", encoding="utf-8")
+    (tmp_path / "img.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00https://example.com/no")
+    (tmp_path / ".secret.md").write_text("https://example.com/s\n", encoding="utf-8")
+    (tmp_path / ".hidden" / "c.md").write_text("https://example.com/c\n", encoding="utf-8")
+    (tmp_path / "empty.md").write_bytes(b"")
+    (tmp_path / "data.csv").write_text("https://example.com/csv\n", encoding="utf-8")
+    result = extract_paths([tmp_path])
+    assert [(f.path, f.skipped, f.citations) for f in result.files] == [
+        (".hidden/c.md", "hidden", 0),
+        (".secret.md", "hidden", 0),
+        ("a.txt", "", 1),
+        ("empty.md", "", 0),
+        ("img.md", "binary (NUL bytes)", 0),
+        ("sub/b.md", "", 1),
+    ]
+    assert [c.mention.file for c in result.citations] == ["a.txt", "sub/b.md"]
+
+
+def test_cli_reports_skips_and_refuses_missing_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bin.md").write_bytes(b"\x00\x01\x02")
+    out = tmp_path / "links.csv"
+    assert main(["extract", str(tmp_path), "--catalogue", str(out), "--store", str(tmp_path / "s.json")]) == 0
+    assert "skipped bin.md: binary (NUL bytes)" in capsys.readouterr().err
+    assert main(["extract", str(tmp_path / "nope.md"), "--catalogue", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no such file or directory" in err and "nope.md" in err
+
+
+def test_empty_text() -> None:
+    assert extract_text("") == []
+
+
+def _cpu_seconds(fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("100k open parens", lambda n: "(" * n),
+        ("one huge URL", lambda n: "https://example.com/" + "a" * n),
+        ("repeated schemes", lambda n: "http://" * (n // 7)),
+        ("URL of open parens", lambda n: "https://example.com/" + "(" * n),
+        ("URL of close parens", lambda n: "https://example.com/a" + ")" * n),
+        ("open brackets", lambda n: "[" * n),
+        ("markdown label soup", lambda n: "[a](" * (n // 4)),
+        ("trailing dots", lambda n: "https://example.com/a" + "." * n),
+        ("repeated www", lambda n: "www." * (n // 4)),
+        ("repeated arXiv prefixes", lambda n: "arXiv:" * (n // 6)),
+        ("repeated dois", lambda n: "doi:10.1234/" * (n // 12)),
+        ("heading hashes", lambda n: "# " * (n // 2)),
+    ],
+)
+def test_pathological_text_is_linear(name: str, make: Callable[[int], str]) -> None:
+    """A naive URL regex backtracks on these; quadrupling the input must not square the time."""
+    small, large = make(250_000), make(1_000_000)
+    t_small = _cpu_seconds(lambda: extract_text(small))
+    t_large = _cpu_seconds(lambda: extract_text(large))
+    assert t_large < 2.0, f"{name}: {t_large:.2f}s for 1 MB"
+    # linear: ~4x; quadratic would be ~16x.  Generous bound for timer noise on tiny times.
+    assert t_large <= 8 * t_small + 0.05, f"{name}: {t_small:.3f}s -> {t_large:.3f}s"
+
+
+@pytest.mark.slow
+def test_50mb_file_in_bounded_memory(tmp_path: Path) -> None:
+    """A 50 MB note is streamed: peak memory stays far below what holding it would take."""
+    path = tmp_path / "big.md"
+    filler = "这是一段没有链接的很长的中文笔记内容，用来测试内存是否有界。" * 3 + "\n"
+    with path.open("w", encoding="utf-8") as f:
+        written = 0
+        i = 0
+        while written < 50_000_000:
+            block = filler * 50 + f"第{i}条 https://example.com/p/{i}）\n"
+            f.write(block)
+            written += len(block.encode())
+            i += 1
+    probe = (
+        "import resource, sys\n"
+        "from paperindex.extract import extract_paths\n"
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "r = extract_paths([sys.argv[1]])\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(len(r.citations), (peak - base) // 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True,
+                         check=True, timeout=300)
+    count, grown_mb = map(int, out.stdout.split())
+    assert count == i
+    # The text alone is ~50 MB as UTF-8 and ~70 MB as a Python str; streaming keeps growth small.
+    assert grown_mb < 40, f"memory grew by {grown_mb} MB while reading a 50 MB file"

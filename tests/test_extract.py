@@ -1,0 +1,159 @@
+"""Extraction: every pattern of the catalogue issue, on short texts of our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from paperindex.extract import extract_text
+
+
+def cited(text: str) -> list[str]:
+    return [c.mention.cited for c in extract_text(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # glued to CJK text on either side
+        ("见https://arxiv.org/abs/2311.07547也发现了", ["https://arxiv.org/abs/2311.07547"]),
+        ("F1：https://arxiv.org/abs/2311.07547也发现了，gpt4", ["https://arxiv.org/abs/2311.07547"]),
+        # full-width punctuation after, ASCII close paren unbalanced
+        ("结论（https://zhuanlan.zhihu.com/p/655402388)。", ["https://zhuanlan.zhihu.com/p/655402388"]),
+        ("https://a.example.com，https://b.example.org", ["https://a.example.com", "https://b.example.org"]),
+        ("（https://github.com/OpenBMB/InfiniteBench）", ["https://github.com/OpenBMB/InfiniteBench"]),
+        ("【https://huggingface.co/datasets/a/b】", ["https://huggingface.co/datasets/a/b"]),
+        ("「https://example.com/x」", ["https://example.com/x"]),
+        ("《https://example.com/book》", ["https://example.com/book"]),
+        ("“https://example.com/q”", ["https://example.com/q"]),
+        ("这是https://example.com/a、https://example.com/b；还有", ["https://example.com/a", "https://example.com/b"]),
+        ("博客：https://lilianweng.github.io/posts/2023-06-23-agent/了解更多",
+         ["https://lilianweng.github.io/posts/2023-06-23-agent/"]),
+        # ASCII trailing punctuation is not part of a URL
+        ("see https://arxiv.org/abs/2401.12345. Also https://github.com/foo/bar),",
+         ["https://arxiv.org/abs/2401.12345", "https://github.com/foo/bar"]),
+        ("Is it https://example.com/x? Yes: https://example.com/y!", ["https://example.com/x", "https://example.com/y"]),
+        ("'https://example.com/q';", ["https://example.com/q"]),
+        ('"https://example.com/dq"', ["https://example.com/dq"]),
+        # balanced brackets are part of a URL
+        ("see https://en.wikipedia.org/wiki/Foo_(bar) now", ["https://en.wikipedia.org/wiki/Foo_(bar)"]),
+        ("(see https://en.wikipedia.org/wiki/Foo_(bar))", ["https://en.wikipedia.org/wiki/Foo_(bar)"]),
+        ("[https://example.com/a[1]]", ["https://example.com/a[1]"]),
+        # query strings, fragments and ports are kept as cited
+        ("x https://x.com/u/status/1?s=20 y", ["https://x.com/u/status/1?s=20"]),
+        ("http://localhost:8080/p#frag ok", ["http://localhost:8080/p#frag"]),
+        # www. without a scheme
+        ("see www.example.com/page, ok", ["www.example.com/page"]),
+        # emphasis around a URL
+        ("**https://example.com/bold**", ["https://example.com/bold"]),
+        # not URLs
+        ("llama.cpp 和 mixtral-8x7b 以及 3.1T tokens", []),
+        ("http://nohost and https://.bad and http:// alone", []),
+    ],
+)
+def test_bare_urls(text: str, expected: list[str]) -> None:
+    assert cited(text) == expected
+
+
+def test_markdown_link_keeps_label_and_drops_title() -> None:
+    (c,) = extract_text('论文 [Mamba: Linear-Time](https://arxiv.org/abs/2312.00752 "the paper")，很好')
+    assert c.mention.cited == "https://arxiv.org/abs/2312.00752"
+    assert c.mention.label == "Mamba: Linear-Time"
+
+
+def test_markdown_link_with_parens_in_url() -> None:
+    (c,) = extract_text("[Foo](https://en.wikipedia.org/wiki/Foo_(bar))。")
+    assert c.mention.cited == "https://en.wikipedia.org/wiki/Foo_(bar)"
+    assert c.mention.label == "Foo"
+
+
+def test_autolink_and_html_anchor() -> None:
+    found = extract_text('<https://github.com/a/b>, <a href="https://example.com/x">示例 页面</a>')
+    assert [c.mention.cited for c in found] == ["https://github.com/a/b", "https://example.com/x"]
+    assert [c.mention.label for c in found] == ["", "示例 页面"]
+
+
+def test_reference_style_links() -> None:
+    text = "读 [这篇论文][mamba] 和 [tutel]。\n\n[mamba]: https://arxiv.org/abs/2312.00752 \"Mamba\"\n[tutel]: <https://github.com/microsoft/tutel>\n"
+    found = extract_text(text)
+    assert [(c.mention.cited, c.mention.label, c.mention.line) for c in found] == [
+        ("https://arxiv.org/abs/2312.00752", "这篇论文", 3),
+        ("https://github.com/microsoft/tutel", "tutel", 4),
+    ]
+
+
+def test_urls_inside_code_blocks_count_and_fenced_headings_do_not() -> None:
+    text = "# Real\n```python\n# not a heading\nurl = 'https://example.com/in-code'\n```\n`https://example.com/inline`\n"
+    found = extract_text(text)
+    assert [c.mention.cited for c in found] == ["https://example.com/in-code", "https://example.com/inline"]
+    assert {c.mention.section for c in found} == {"Real"}
+
+
+@pytest.mark.parametrize(
+    ("text", "ident", "version"),
+    [
+        ("见arXiv:2312.00752，线性复杂度", "2312.00752", ""),
+        ("arXiv 2312.00752v2 is newer", "2312.00752", "v2"),
+        ("ARXIV：2401.12345", "2401.12345", ""),
+        ("old style hep-th/9901001 here", "hep-th/9901001", ""),
+        ("arXiv:hep-th/9901001v3.", "hep-th/9901001", "v3"),
+        ("solv-int/9701001v1 must not split on v", "solv-int/9701001", "v1"),
+        ("math.GT/0309136", "math.GT/0309136", ""),
+    ],
+)
+def test_arxiv_identifiers_without_url(text: str, ident: str, version: str) -> None:
+    (c,) = extract_text(text)
+    assert (c.kind.value, c.source, c.id, c.mention.version) == ("paper", "arxiv", ident, version)
+
+
+def test_doi_identifier() -> None:
+    (c,) = extract_text("参见doi:10.1145/3580305.3599572。")
+    assert (c.source, c.id, c.url) == ("doi", "10.1145/3580305.3599572", "https://doi.org/10.1145/3580305.3599572")
+    assert c.mention.cited == "doi:10.1145/3580305.3599572"
+
+
+def test_identifiers_inside_urls_are_not_counted_twice() -> None:
+    assert cited("https://arxiv.org/abs/hep-th/9901001 and https://doi.org/10.1000/xyz") == [
+        "https://arxiv.org/abs/hep-th/9901001",
+        "https://doi.org/10.1000/xyz",
+    ]
+
+
+def test_not_identifiers() -> None:
+    assert cited("version 2312.00752 alone, 12345.67890, cs/123 and mymath/0309136") == []
+
+
+def test_mention_line_section_and_context() -> None:
+    text = "intro\n## 模型外推\n\n研究员1: 评测集（https://github.com/OpenBMB/InfiniteBench），不错\n"
+    (c,) = extract_text(text, file="notes.md")
+    m = c.mention
+    assert (m.file, m.line, m.section) == ("notes.md", 4, "模型外推")
+    assert m.context == "研究员1: 评测集（https://github.com/OpenBMB/InfiniteBench），不错"
+
+
+def test_context_is_at_most_160_chars_and_centred_on_the_citation() -> None:
+    text = "字" * 400 + " https://example.com/here " + "尾" * 400
+    (c,) = extract_text(text)
+    assert len(c.mention.context) <= 160
+    assert "https://example.com/here" in c.mention.context
+    assert c.mention.context.startswith("…") and c.mention.context.endswith("…")
+
+
+def test_crlf_and_cr_line_ends_count_lines_like_editors() -> None:
+    found = extract_text("a\r\nb https://example.com/1\r\nc\rd https://example.com/2\n")
+    assert [c.mention.line for c in found] == [2, 4]
+    assert [c.mention.cited for c in found] == ["https://example.com/1", "https://example.com/2"]
+
+
+def test_every_corpus_link_is_exact(corpus) -> None:  # type: ignore[no-untyped-def]
+    """The acceptance corpus: 34 distinct links, each cited string a substring of its line with
+    nothing CJK or full-width glued to it."""
+    from paperindex.extract import extract_paths
+
+    result = extract_paths([corpus])
+    lines = corpus.read_text(encoding="utf-8").splitlines()
+    for c in result.citations:
+        assert c.mention.cited in lines[c.mention.line - 1]
+        assert c.mention.cited.isascii()
+        assert c.mention.cited[-1] not in ".,;:!?)'\""
+    distinct = {(c.source, c.id) for c in result.citations}
+    assert len(distinct) == 34

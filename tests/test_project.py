@@ -1,0 +1,75 @@
+"""The project as a whole: metadata files, schema, lint and types, start-up cost."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+import paperindex
+from paperindex import catalogue as cat
+from paperindex.model import json_schema
+
+from .conftest import ROOT
+
+
+def test_citation_cff_is_valid_and_matches_the_version() -> None:
+    cffconvert = shutil.which("cffconvert", path=str(ROOT / ".venv" / "bin")) or shutil.which("cffconvert")
+    assert cffconvert, "cffconvert is a test dependency (pip install -e '.[test]')"
+    out = subprocess.run([cffconvert, "--validate", "-i", str(ROOT / "CITATION.cff")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    cff = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert f"\nversion: {paperindex.__version__}\n" in cff
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["version"] == paperindex.__version__
+
+
+def test_shipped_schema_is_current_and_validates_the_catalogue() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    shipped = json.loads((ROOT / "data" / "links.schema.json").read_text(encoding="utf-8"))
+    assert shipped == json_schema(), "run: paperindex schema -o data/links.schema.json"
+    validator = jsonschema.Draft7Validator(shipped)  # pydantic's $defs/$ref resolve the same way
+    links = cat.load(ROOT / "data" / "links.csv").links
+    assert links
+    for link in links:
+        validator.validate(link.model_dump(mode="json"))
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({**links[0].model_dump(mode="json"), "kind": "blog"})
+
+
+def test_cli_start_does_not_import_heavy_modules() -> None:
+    probe = (
+        "import sys, paperindex.cli as c\n"
+        "c.build_parser()\n"
+        "heavy = [m for m in ('pydantic', 'requests', 'arxiv', 'bibtexparser', 'lxml') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_python_dash_m_and_version() -> None:
+    out = subprocess.run([sys.executable, "-m", "paperindex", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == f"paperindex {paperindex.__version__}"
+
+
+def test_public_api_names_resolve() -> None:
+    for name in paperindex.__all__:
+        assert getattr(paperindex, name) is not None
+    with pytest.raises(AttributeError):
+        paperindex.nope  # noqa: B018
+
+
+@pytest.mark.parametrize("tool", ["ruff", "mypy"])
+def test_lint_and_types_are_clean(tool: str) -> None:
+    exe = shutil.which(tool, path=str(ROOT / ".venv" / "bin")) or shutil.which(tool)
+    assert exe, f"{tool} is a test dependency (pip install -e '.[test]')"
+    args = [exe, "check", "."] if tool == "ruff" else [exe]
+    out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
