@@ -132,12 +132,12 @@ def test_mentions_cell_is_json_lines() -> None:
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        ("k,paper,arxiv,1,u,,,,,,,,cited,\n", "2: 14 cells but the header has 15"),
-        ("k,papr,arxiv,2312.00752,u,,,,,,,,cited,,\n", "2: column 'kind'"),
-        ("k,paper,arxiv,2312.00752,u,,,,,,,,cited,{not json},\n", "2: column 'mentions'"),
-        ("k,paper,arxiv,2312.00752,u,,,,,,,,maybe,,\n", "2: column 'status'"),
-        ("a,page,x.com,/a,u,,,,,,,,,,\nA,page,x.com,/b,u,,,,,,,,,,\n", "3: key 'A' is already used on line 2"),
-        ("a,page,x.com,/a,u,,,,,,,,,,\nb,page,x.com,/a/,u,,,,,,,,,,\n", "3: same link as line 2"),
+        ("k,paper,arxiv,1,u,,,,,,,,,cited,\n", "2: 15 cells but the header has 16"),
+        ("k,papr,arxiv,2312.00752,u,,,,,,,,,cited,,\n", "2: column 'kind'"),
+        ("k,paper,arxiv,2312.00752,u,,,,,,,,,cited,{not json},\n", "2: column 'mentions'"),
+        ("k,paper,arxiv,2312.00752,u,,,,,,,,,maybe,,\n", "2: column 'status'"),
+        ("a,page,x.com,/a,u,,,,,,,,,,,\nA,page,x.com,/b,u,,,,,,,,,,,\n", "3: key 'A' is already used on line 2"),
+        ("a,page,x.com,/a,u,,,,,,,,,,,\nb,page,x.com,/a/,u,,,,,,,,,,,\n", "3: same link as line 2"),
         ('k,page,x.com,/a,"unclosed\n', "2:"),
     ],
 )

@@ -25,10 +25,10 @@ from .metadata import ArxivRecord, MetadataStore
 from .model import Citation, Link, Mention, Status
 
 COLUMNS = (
-    "key", "kind", "source", "id", "url", "title", "topic", "venue", "note",
+    "key", "kind", "source", "id", "url", "title", "topic", "venue", "note", "code",
     "auto_title", "authors", "year", "status", "mentions",
 )
-CURATED = frozenset({"key", "title", "topic", "venue", "note"})
+CURATED = frozenset({"key", "title", "topic", "venue", "note", "code"})
 REQUIRED = ("kind", "source", "id", "url")
 DEFAULT_CATALOGUE = Path("data/links.csv")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -93,8 +93,8 @@ def dumps(catalogue: Catalogue) -> str:
     for link in catalogue.links:
         row = [
             link.key, link.kind.value, link.source, link.id, link.url, link.title, link.topic,
-            link.venue, link.note, link.auto_title, link.authors, link.year, link.status.value,
-            encode_mentions(link.mentions),
+            link.venue, link.note, link.code, link.auto_title, link.authors, link.year,
+            link.status.value, encode_mentions(link.mentions),
         ]
         row += [link.extra.get(col, "") for col in catalogue.extra_columns]
         writer.writerow([_protect(v) for v in row])

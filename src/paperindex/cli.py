@@ -60,6 +60,73 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Progress:
+    """A bar on a terminal, a plain line per step otherwise (cron, CI, pipes)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        if self.tty:
+            width = 30
+            filled = width * done // max(total, 1)
+            bar = "#" * filled + "-" * (width - filled)
+            end = "\n" if done >= total else ""
+            print(f"\r{self.label} [{bar}] {done}/{total} {message}", end=end, file=sys.stderr,
+                  flush=True)
+        else:
+            _say(f"{self.label}: {done}/{total} ids; {message}")
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    import os
+    from urllib.parse import urlsplit
+
+    from .arxiv_api import DEFAULT_API_URL, ApiConfig
+    from .refresh import refresh
+
+    api_url = args.api_url or os.environ.get("PAPERINDEX_ARXIV_API") or DEFAULT_API_URL
+    delay = args.delay
+    if delay < 3.0 and urlsplit(api_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        _say(f"paperindex: --delay {delay:g} is below arXiv's 3 s; using 3 s")
+        delay = 3.0
+    config = ApiConfig(base_url=api_url, timeout=args.timeout, delay=delay,
+                       max_wait=args.max_wait)
+    ids = [i for chunk in args.ids or [] for i in chunk.replace(",", " ").split()]
+    report = refresh(
+        args.catalogue, args.store, ids=ids or None, force_all=args.all,
+        max_age_days=args.max_age, offline=args.offline, dry_run=args.dry_run, config=config,
+        progress=_Progress("refresh"), lock_wait=args.wait,
+    )
+
+    def listing(ids: Sequence[str]) -> str:
+        return ", ".join(ids) if ids else "none"
+
+    have, total = len(report.have), len(report.papers)
+    if report.offline or report.dry_run:
+        print(f"metadata for {have} of {total} papers in {args.store}"
+              f" ({len(report.stale)} older than {args.max_age:g} days)")
+        missing = [i for i in report.papers if i not in report.have]
+        print(f"missing: {listing(missing)}")
+        if report.dry_run:
+            batches = -(-len(report.due) // min(config.batch_size, 100))
+            print(f"would fetch {len(report.due)}: {listing(report.due)}")
+            print(f"in {batches} request(s) to {api_url}")
+        return EXIT_OK
+    print(f"{total} papers; {len(report.due)} due (missing, older than {args.max_age:g} days,"
+          " or asked for)")
+    print(f"fetched {len(report.fetched)}: {listing(report.fetched)}")
+    updates = [f"{i} ({why})" for i, why in sorted(report.updated.items())]
+    print(f"updated {len(report.updated)}: {listing(updates)}")
+    print(f"unchanged {len(report.unchanged)}: {listing(report.unchanged)}")
+    failures = [f"{i}: {why}" for i, why in sorted(report.failed.items())]
+    print(f"failed {len(report.failed)}:" + "".join(f"\n  {f}" for f in failures)
+          if failures else "failed 0")
+    print(f"{report.requests} request(s) to {api_url}; metadata for {have} of {total} papers")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -73,6 +140,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notes", nargs="+", type=Path, help="notes files or directories")
     _catalogue_args(p)
     p.set_defaults(run=_cmd_extract)
+
+    p = sub.add_parser("refresh", help="fetch missing or stale arXiv metadata (offline-first)")
+    _catalogue_args(p)
+    p.add_argument("--max-age", type=float, default=30.0, metavar="DAYS",
+                   help="refetch records older than this (default 30; arXiv changes daily)")
+    p.add_argument("--all", action="store_true", help="refetch every paper whatever its age")
+    p.add_argument("--ids", nargs="+", metavar="ID", help="only these arXiv ids (any age)")
+    p.add_argument("--offline", action="store_true", help="report what the store holds; no network")
+    p.add_argument("--dry-run", action="store_true", help="say what would be fetched; no network")
+    p.add_argument("--api-url", help="arXiv API endpoint (default: $PAPERINDEX_ARXIV_API or "
+                   "https://export.arxiv.org/api/query)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    p.add_argument("--delay", type=float, default=3.0,
+                   help="seconds between requests (default 3, arXiv's minimum)")
+    p.add_argument("--max-wait", type=float, default=120.0,
+                   help="longest backoff wait; a longer Retry-After fails the batch (default 120)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long for another run's lock (default: stop at once)")
+    p.set_defaults(run=_cmd_refresh)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a catalogue row")
     p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")

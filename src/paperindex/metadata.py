@@ -68,6 +68,8 @@ class MetadataStore(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: int = STORE_FORMAT
+    note: str = ""
+    """Free text about where the records came from; kept by every refresh."""
     records: dict[str, ArxivRecord] = Field(default_factory=dict)
 
     def is_fresh(self, arxiv_id: str, max_age_days: float, now: datetime | None = None) -> bool:

@@ -67,7 +67,7 @@ CONTEXT_CHARS = 160
 class Link(BaseModel):
     """One row of the catalogue: a cited thing under its canonical identity.
 
-    Curated columns (`key`, `title`, `topic`, `venue`, `note` and any column a user adds, kept in
+    Curated columns (`key`, `title`, `topic`, `venue`, `note`, `code` and any column a user adds, kept in
     `extra`) belong to people: tools fill `key` once and never change a non-empty value.
     Derived columns (`kind`, `source`, `id`, `url`, `auto_title`, `authors`, `year`, `status`,
     `mentions`) belong to the tools and are rewritten on every run.
@@ -94,6 +94,8 @@ class Link(BaseModel):
     """Curated venue (`ICLR 2024`); overrides journal_ref/DOI from metadata."""
     note: str = ""
     """Free-form curated note."""
+    code: str = ""
+    """Curated URL of the official code, when it is not cited on its own."""
     auto_title: str = ""
     """Title from metadata, else the first mention's label."""
     authors: str = ""

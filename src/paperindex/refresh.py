@@ -1,0 +1,135 @@
+"""Refresh the metadata store from arXiv and let the catalogue's derived columns follow it.
+
+Offline-first: the store is committed, so everything works without a network; `refresh` only
+asks arXiv for papers whose record is missing or older than `max_age_days`.  It saves the store
+after every batch (atomically), so an interrupted or failing run keeps every good record, and
+holds the catalogue's lock for the whole run, so two runs never interleave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import catalogue as cat
+from .arxiv_api import ApiConfig, ArxivClient, Clock, SystemClock
+from .files import locked
+from .keys import assign_keys
+from .metadata import DEFAULT_STORE, ArxivRecord, MetadataStore, load_store, save_store
+
+Progress = Callable[[int, int, str], None]
+"""Called as (ids done, ids due, message) after each batch."""
+
+
+@dataclass
+class RefreshReport:
+    """What a refresh did, id by id."""
+
+    papers: list[str] = field(default_factory=list)
+    """Every arXiv id considered (the catalogue's, or `ids`)."""
+    due: list[str] = field(default_factory=list)
+    """Ids that were (or, on a dry run, would be) fetched."""
+    fetched: list[str] = field(default_factory=list)
+    """Ids with no record before."""
+    updated: dict[str, str] = field(default_factory=dict)
+    """Ids whose record changed, with what changed."""
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    """Ids that could not be fetched, with the reason."""
+    requests: int = 0
+    offline: bool = False
+    dry_run: bool = False
+    have: list[str] = field(default_factory=list)
+    """Ids with a record in the store at the end."""
+    stale: list[str] = field(default_factory=list)
+    """Ids whose record is older than max-age at the end."""
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.failed
+
+
+def _describe_change(old: ArxivRecord, new: ArxivRecord) -> str:
+    if old.version != new.version:
+        return f"new version {old.version} → {new.version}"
+    skip = {"retrieved_at", "retrieved_from"}
+    a, b = old.model_dump(exclude=skip), new.model_dump(exclude=skip)
+    return "changed: " + ", ".join(sorted(k for k in a if a[k] != b[k]))
+
+
+def refresh(
+    catalogue_path: Path = cat.DEFAULT_CATALOGUE,
+    store_path: Path = DEFAULT_STORE,
+    *,
+    ids: Sequence[str] | None = None,
+    force_all: bool = False,
+    max_age_days: float = 30.0,
+    offline: bool = False,
+    dry_run: bool = False,
+    config: ApiConfig | None = None,
+    clock: Clock | None = None,
+    session: object = None,
+    progress: Progress | None = None,
+    lock_wait: float = 0.0,
+) -> RefreshReport:
+    """Fetch missing or stale arXiv metadata, save it, and update the catalogue's derived columns.
+
+    `ids` limits the run to those papers (and fetches them whatever their age); `force_all`
+    fetches every paper.  `offline` and `dry_run` only report.  Raises `LockedError` when another
+    run holds the catalogue and `lock_wait` runs out.
+    """
+    clock = clock or SystemClock()
+    report = RefreshReport(offline=offline, dry_run=dry_run)
+    with locked(catalogue_path, timeout=lock_wait, wait=lock_wait > 0):
+        catalogue = cat.load(catalogue_path)
+        store = load_store(store_path)
+        catalogue_ids = [lk.id for lk in catalogue.links if lk.source == "arxiv"]
+        report.papers = list(dict.fromkeys(ids if ids else catalogue_ids))
+        now = clock.now()
+        if ids or force_all:
+            report.due = list(report.papers)
+        else:
+            report.due = [i for i in report.papers if not store.is_fresh(i, max_age_days, now)]
+        if not (offline or dry_run) and report.due:
+            _fetch_into(store, store_path, report, config, clock, session, progress)
+        if not (offline or dry_run):
+            lookup = cat.store_lookup(store)
+            for link in catalogue.links:
+                cat.derive(link, lookup(link))
+            assign_keys(catalogue.links)
+            cat.save(catalogue, catalogue_path)
+        report.have = [i for i in report.papers if i in store.records]
+        report.stale = [i for i in report.have if not store.is_fresh(i, max_age_days, clock.now())]
+    return report
+
+
+def _fetch_into(
+    store: MetadataStore,
+    store_path: Path,
+    report: RefreshReport,
+    config: ApiConfig | None,
+    clock: Clock,
+    session: object,
+    progress: Progress | None,
+) -> None:
+    client = ArxivClient(config, session=session, clock=clock)
+    done = 0
+    for result in client.fetch_batches(report.due):
+        for i, record in result.records.items():
+            old = store.records.get(i)
+            if old is None:
+                report.fetched.append(i)
+            elif old.same_content(record):
+                report.unchanged.append(i)
+            else:
+                report.updated[i] = _describe_change(old, record)
+            store.records[i] = record
+        report.failed.update(result.failures)
+        if result.records:
+            save_store(store, store_path)  # every good batch is on disk before the next request
+        done += len(result.records) + len(result.failures)
+        if progress:
+            progress(done, len(report.due), f"{len(report.failed)} failed so far")
+    report.requests = client.requests
