@@ -86,7 +86,7 @@ def _feed_xml(entries: list[ET.Element], total: int, start: int) -> bytes:
     ET.SubElement(root, f"{{{NS['opensearch']}}}startIndex").text = str(start)
     ET.SubElement(root, f"{{{NS['opensearch']}}}itemsPerPage").text = str(len(entries))
     root.extend(entries)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def _error_feed(message: str) -> bytes:

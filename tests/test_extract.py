@@ -157,3 +157,9 @@ def test_every_corpus_link_is_exact(corpus) -> None:  # type: ignore[no-untyped-
         assert c.mention.cited[-1] not in ".,;:!?)'\""
     distinct = {(c.source, c.id) for c in result.citations}
     assert len(distinct) == 34
+
+
+def test_fence_markers_twice_on_a_line_and_hashes_mid_line() -> None:
+    text = "# A #b\n~~~ ``` ~~~\n# inside\n~~~\n## B ##\nhttps://example.com/x\n"
+    (c,) = extract_text(text)
+    assert c.mention.section == "B"

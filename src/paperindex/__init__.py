@@ -23,7 +23,7 @@ _EXPORTS = {
     "load_catalogue": "catalogue:load", "save_catalogue": "catalogue:save",
     "ArxivRecord": "metadata", "MetadataStore": "metadata", "load_store": "metadata",
     "save_store": "metadata",
-    "update_catalogue": "api", "refresh": "api", "write_bibtex": "api", "bibtex": "api",
+    "update_catalogue": "api", "refresh": "refresh", "RefreshReport": "refresh", "write_bibtex": "api", "bibtex": "api",
     "reading_list": "api", "build": "api",
 }
 __all__ = [  # noqa: RUF022 - grouped by stage, as in _EXPORTS

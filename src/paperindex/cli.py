@@ -92,7 +92,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         _say(f"paperindex: --delay {delay:g} is below arXiv's 3 s; using 3 s")
         delay = 3.0
     config = ApiConfig(base_url=api_url, timeout=args.timeout, delay=delay,
-                       max_wait=args.max_wait)
+                       backoff=args.backoff, max_wait=args.max_wait)
     ids = [i for chunk in args.ids or [] for i in chunk.replace(",", " ").split()]
     report = refresh(
         args.catalogue, args.store, ids=ids or None, force_all=args.all,
@@ -154,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
     p.add_argument("--delay", type=float, default=3.0,
                    help="seconds between requests (default 3, arXiv's minimum)")
+    p.add_argument("--backoff", type=float, default=5.0,
+                   help="first wait after a 429/503/timeout, doubled on each retry (default 5)")
     p.add_argument("--max-wait", type=float, default=120.0,
                    help="longest backoff wait; a longer Retry-After fails the batch (default 120)")
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",

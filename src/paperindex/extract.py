@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import heapq
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 from .identify import (
@@ -41,7 +43,8 @@ _STOP = (
     "\\uac00-\\ud7af\\uf900-\\ufaff\\ufe10-\\ufe6f\\uff00-\\uffef\\U00020000-\\U0003ffff"
 )
 _URL_BODY = re.compile(f"[^{_STOP}]*")
-_URL_START = re.compile(r"(?i:https?://|(?<![\w.@/-])www\.)")
+_SCHEME_SEP = re.compile("://")
+_WWW = (re.compile(r"www\."), re.compile(r"WWW\."))
 _HOST_PART = re.compile(r"[^/?#]*")
 _BRACKETS = re.compile(r"[()\[\]]")
 _TRAILING = frozenset(".,;:!?'*")
@@ -50,12 +53,17 @@ _PAIRS = {")": "(", "]": "["}
 _ID_NEW = r"\d{4}\.\d{4,5}"
 _ID_OLD = rf"(?:{_ARCHIVE_ALT})(?:\.[A-Z]{{2}})?/\d{{7}}"
 _VERSION = r"(?P<v>v[1-9]\d*)?(?!\d)"
-_IDENTIFIER = re.compile(
-    r"(?<![A-Za-z0-9/.\-])"
-    rf"(?:(?i:arxiv)[ \t]?[:：]?[ \t]?(?P<ax>{_ID_NEW}|{_ID_OLD}){_VERSION}"
-    rf"|(?P<old>{_ID_OLD}){_VERSION.replace('<v>', '<v2>')}"
-    r"|(?i:doi)[ \t]?[:：][ \t]?(?P<doi>10\.\d{4,9}/))"
+# Each search starts from a literal ("iv"/"IV", "10.", "/"), which `re` finds at C speed; the
+# bounded text before it is then checked with an anchored match.
+_IV_LITERALS = (re.compile("iv"), re.compile("IV"))
+_ARXIV_REF = re.compile(
+    rf"[Aa][Rr][Xx][Ii][Vv][ \t]?[:：]?[ \t]?(?P<id>{_ID_NEW}|{_ID_OLD}){_VERSION}"
 )
+_OLD_NUMBER = re.compile(rf"/\d{{7}}{_VERSION}")
+_OLD_ARCHIVE = re.compile(rf"(?:{_ARCHIVE_ALT})(?:\.[A-Z]{{2}})?$")
+_DOI_NUMBER = re.compile(r"10\.\d{4,9}/")
+_DOI_PREFIX = re.compile(r"[Dd][Oo][Ii][ \t]?[:：][ \t]?$")
+_ID_BEFORE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/.-")
 _MD_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(\s*<?")
 _REF_DEF = re.compile(r"^ {0,3}\[([^\[\]\n]{1,300})\]:[ \t]*<?", re.M)
 _REF_USE = re.compile(r"\[([^\[\]\n]{1,300})\]\[([^\[\]\n]{0,300})\]")
@@ -63,7 +71,8 @@ _REF_TITLE = re.compile(r"[ \t]+[\"'(]([^\"'()\n]{1,300})[\"')]")
 _HREF = re.compile(r"(?i:href)\s*=\s*[\"']?$")
 _A_LABEL = re.compile(r"[^<>\n]{0,500}>([^<\n]{0,300})</a>", re.I)
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_SPACES = re.compile(r"\s+")
+_STRUCTURE = (re.compile("#"), re.compile("```"), re.compile("~~~"))
+_LINE_START_INDENT = re.compile(r"(?:^|[\n\r]) {0,3}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,33 +113,48 @@ class _Scanner:
         self.section = ""
         self.fence = ""
 
-    def feed(self, lines: Sequence[str]) -> list[Citation]:
-        text = "".join(lines)
-        starts: list[int] = []
-        sections: list[str] = []
-        offset = 0
-        for line in lines:
-            starts.append(offset)
-            offset += len(line)
-            self._track_structure(line)
-            sections.append(self.section)
+    def feed(self, lines: Sequence[str], text: str | None = None) -> list[Citation]:
+        """Citations in `lines` (whole lines, in order; `text` is their join when known)."""
+        if text is None:
+            text = "".join(lines)
+        starts = list(accumulate(map(len, lines), initial=0))
+        # Section changes, as (line index, section from that line on); only lines that can be
+        # headings or fences are looked at.
+        changes = [(-1, self.section)]
+        candidates = sorted(
+            m.start()
+            for literal in _STRUCTURE
+            for m in literal.finditer(text)
+            if _LINE_START_INDENT.search(text, max(0, m.start() - 4), m.start())
+        )
+        seen = -1
+        for pos in candidates:
+            index = bisect.bisect_right(starts, pos) - 1
+            if index == seen:
+                continue  # one look per line, however many markers it holds
+            seen = index
+            before = self.section
+            self._track_structure(lines[index])
+            if self.section != before:
+                changes.append((index, self.section))
+        change_lines = [c[0] for c in changes]
         first_line = self.line_no + 1
         self.line_no += len(lines)
         citations = []
         for hit in scan(text):
             index = bisect.bisect_right(starts, hit.start) - 1
-            line_text = lines[index]
+            section = changes[bisect.bisect_right(change_lines, index) - 1][1]
+            ident = hit.identity
             mention = Mention(
                 file=self.file,
                 line=first_line + index,
-                section=sections[index],
+                section=section,
                 label=hit.label,
-                context=_excerpt(line_text, hit.start - starts[index]),
+                context=_excerpt(lines[index], hit.start - starts[index]),
                 cited=text[hit.start : hit.end],
-                version=hit.identity.version,
-                subpath=hit.identity.subpath,
+                version=ident.version,
+                subpath=ident.subpath,
             )
-            ident = hit.identity
             citations.append(
                 Citation(kind=ident.kind, source=ident.source, id=ident.id, url=ident.url,
                          mention=mention)
@@ -178,24 +202,46 @@ def scan(text: str) -> list[_Hit]:
     return hits
 
 
+def _url_starts(text: str) -> Iterator[tuple[int, int, bool]]:
+    """(start, end of the scheme or of "www.", has scheme) for each candidate, in order.
+
+    Literal searches let `re` skip ahead at C speed; the checks around them are done here.
+    """
+    schemes = []
+    for m in _SCHEME_SEP.finditer(text):
+        i = m.start()
+        scheme = text[max(0, i - 5) : i].lower()
+        if scheme.endswith("https"):
+            schemes.append((i - 5, m.end(), True))
+        elif scheme.endswith("http"):
+            schemes.append((i - 4, m.end(), True))
+    wwws = sorted(
+        (m.start(), m.end(), False)
+        for literal in _WWW
+        for m in literal.finditer(text)
+        if m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_.@/-")
+    )
+    return heapq.merge(schemes, wwws)
+
+
 def _scan_urls(text: str, labels: dict[int, str]) -> list[_Hit]:
     hits: list[_Hit] = []
     pos = body_end = 0
-    while (m := _URL_START.search(text, pos)) is not None:
-        start = m.start()
-        host_start = m.end() if m.group().endswith("/") else start
-        if m.end() >= body_end:  # a run of URL characters is measured once, not per start in it
-            body_end = _body_end(text, m.end())
+    for start, prefix_end, has_scheme in _url_starts(text):
+        if start < pos:
+            continue  # inside a URL already taken
+        host_start = prefix_end if has_scheme else start
+        if prefix_end >= body_end:  # a run of URL characters is measured once, not per start
+            body_end = _body_end(text, prefix_end)
         host_end = _host_end(text, host_start, body_end)
         if not _plausible_host(text[host_start:host_end]):
-            pos = m.end()  # no rescan of what was read: every start is tried once
-            continue
-        end = _url_end(text, m.end(), body_end)
+            continue  # every start is tried once: no rescan of what was read
+        end = _url_end(text, prefix_end, body_end)
         while end > host_end and text[end - 1] in _TRAILING:
             end -= 1
-        pos = max(end, m.end())
+        pos = max(end, prefix_end)
         cited = text[start:end]
-        ident = identify(cited if host_start != start else "http://" + cited)
+        ident = identify(cited if has_scheme else "http://" + cited)
         if ident is None:
             continue
         label = labels.get(start, "") or _html_label(text, start, end)
@@ -236,27 +282,50 @@ def _url_end(text: str, start: int, stop: int) -> int:
     return stop
 
 
+def _identifier_matches(text: str) -> list[tuple[int, str, re.Match[str]]]:
+    """(start, kind, match) of bare identifiers not glued to a word on their left, in order."""
+    found: list[tuple[int, str, re.Match[str]]] = []
+    for literal in _IV_LITERALS:
+        for x in literal.finditer(text):
+            i = x.start()
+            if i >= 3 and text[i - 3 : i].lower() == "arx":
+                m = _ARXIV_REF.match(text, i - 3)
+                if m is not None:
+                    found.append((m.start(), "arxiv", m))
+    for m in _DOI_NUMBER.finditer(text):
+        prefix = _DOI_PREFIX.search(text, max(0, m.start() - 6), m.start())
+        if prefix is not None:
+            found.append((prefix.start(), "doi", m))
+    for m in _OLD_NUMBER.finditer(text):
+        archive = _OLD_ARCHIVE.search(text, max(0, m.start() - 16), m.start())
+        if archive is not None:
+            found.append((archive.start(), "old", m))
+    found = [f for f in found if f[0] == 0 or text[f[0] - 1] not in _ID_BEFORE]
+    found.sort(key=lambda f: f[0])
+    return found
+
+
 def _scan_identifiers(text: str, url_hits: list[_Hit]) -> list[_Hit]:
     found: list[_Hit] = []
     spans = [(h.start, h.end) for h in url_hits]
     last_end = body_end = 0
-    for m in _IDENTIFIER.finditer(text):
-        i = bisect.bisect_right(spans, (m.start(), len(text) + 1)) - 1
-        if m.start() < last_end or (i >= 0 and spans[i][0] <= m.start() < spans[i][1]):
+    for start, kind, m in _identifier_matches(text):
+        i = bisect.bisect_right(spans, (start, len(text) + 1)) - 1
+        if start < last_end or (i >= 0 and spans[i][0] <= start < spans[i][1]):
             continue  # part of a URL or DOI already found
-        version = m.group("v") or m.group("v2") or ""
-        if m.group("doi") is not None:
-            if m.end("doi") >= body_end:
-                body_end = _body_end(text, m.end("doi"))
-            end = _url_end(text, m.end("doi"), body_end)
-            while end > m.end("doi") and text[end - 1] in _TRAILING:
+        if kind == "doi":
+            if m.end() >= body_end:
+                body_end = _body_end(text, m.end())
+            end = _url_end(text, m.end(), body_end)
+            while end > m.end() and text[end - 1] in _TRAILING:
                 end -= 1
-            ident = doi_identity(text[m.start("doi") : end])
+            ident = doi_identity(text[m.start() : end])
+        elif kind == "arxiv":
+            ident, end = arxiv_identity(m.group("id") + (m.group("v") or "")), m.end()
         else:
-            ident = arxiv_identity((m.group("ax") or m.group("old")) + version)
-            end = m.end()
+            ident, end = arxiv_identity(text[start : m.start()] + m.group()), m.end()
         if ident is not None:
-            found.append(_Hit(m.start(), end, ident))
+            found.append(_Hit(start, end, ident))
             last_end = end
     return found
 
@@ -286,7 +355,7 @@ def _html_label(text: str, start: int, end: int) -> str:
 
 
 def _fold(s: str) -> str:
-    return _SPACES.sub(" ", s).strip()
+    return " ".join(s.split())  # str.split is several times faster than a regex here
 
 
 def _excerpt(line: str, at: int) -> str:
@@ -309,7 +378,7 @@ def _excerpt(line: str, at: int) -> str:
 
 def extract_text(text: str, file: str = "<text>") -> list[Citation]:
     """Every citation in `text`, in order of appearance."""
-    return _Scanner(file).feed(list(io.StringIO(text, newline="")))
+    return _Scanner(file).feed(list(io.StringIO(text, newline="")), text)
 
 
 def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:

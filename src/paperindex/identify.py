@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from .model import Kind
@@ -124,6 +125,7 @@ def doi_identity(text: str) -> Identity | None:
     return Identity(Kind.PAPER, "doi", doi, f"https://doi.org/{doi}")
 
 
+@lru_cache(maxsize=4096)  # notes cite the same URLs again and again
 def identify(url: str) -> Identity | None:
     """Identity of an http(s) URL, or None when it is not a usable URL (no host, bad port)."""
     try:
@@ -146,17 +148,13 @@ def identify(url: str) -> Identity | None:
     return _generic(scheme, host, port, parts.path, query)
 
 
+_HOST = re.compile(r"(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_][\w-]*[^\W_]|\d{1,3}(?:\.\d{1,3}){3}")
+
+
 def _valid_host(host: str) -> bool:
     if host == "localhost":
         return True
-    labels = host.split(".")
-    if len(labels) < 2 or not labels[-1] or (labels[-1].isdigit() and len(labels) != 4):
-        return False
-    return all(
-        label and len(label) <= 63 and not label.startswith("-") and not label.endswith("-")
-        and all(c.isalnum() or c == "-" for c in label)
-        for label in labels
-    )
+    return len(host) <= 253 and "_" not in host and _HOST.fullmatch(host) is not None
 
 
 _Query = list[tuple[str, str]]

@@ -8,6 +8,7 @@ validated with an error that names the field.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -67,8 +68,8 @@ CONTEXT_CHARS = 160
 class Link(BaseModel):
     """One row of the catalogue: a cited thing under its canonical identity.
 
-    Curated columns (`key`, `title`, `topic`, `venue`, `note`, `code` and any column a user adds, kept in
-    `extra`) belong to people: tools fill `key` once and never change a non-empty value.
+    Curated columns (`key`, `title`, `topic`, `venue`, `note`, `code` and any column a user
+    adds, kept in `extra`) belong to people: tools fill `key` once, never change a non-empty one.
     Derived columns (`kind`, `source`, `id`, `url`, `auto_title`, `authors`, `year`, `status`,
     `mentions`) belong to the tools and are rewritten on every run.
     """
@@ -122,10 +123,13 @@ class Link(BaseModel):
         return identity_key(self.kind, self.source, self.id)
 
 
-class Citation(BaseModel):
-    """One citation found by the extractor, before it is merged into the catalogue."""
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One citation found by the extractor, before it is merged into the catalogue.
 
-    model_config = ConfigDict(frozen=True)
+    A plain dataclass, not a pydantic model: it is built from values already validated (its
+    `Mention` is a model), once per citation in the hot loop of extraction.
+    """
 
     kind: Kind
     source: str

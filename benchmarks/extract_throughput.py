@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Extraction throughput and exactness: paperindex beside urlextract and linkify-it-py.
+
+    pip install -e '.[bench]'
+    python benchmarks/extract_throughput.py [--notes ../shared/corpus/research-notes.md] [--mb 20]
+
+Builds a corpus of at least `--mb` MB by repeating the notes, times each tool on the same text in
+the same run (best of `--repeat`), and scores each on the acceptance corpus against the cited
+strings recorded in data/links.csv (whose identities the tests check against the team's
+reference data): how many of the 34 cited URLs each tool returns exactly, and how many of its
+matches carry stray characters (glued CJK text or punctuation) or are not links at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _paperindex() -> Callable[[str], list[str]]:
+    from paperindex.extract import extract_text
+
+    return lambda text: [c.mention.cited for c in extract_text(text)]
+
+
+def _urlextract() -> Callable[[str], list[str]]:
+    from urlextract import URLExtract
+
+    extractor = URLExtract(limit=None)  # no cap on matches per text
+    return lambda text: [str(u) for u in extractor.find_urls(text)]
+
+
+def _linkify() -> Callable[[str], list[str]]:
+    from linkify_it import LinkifyIt
+
+    linkify = LinkifyIt()
+    return lambda text: [m.raw for m in (linkify.match(text) or [])]
+
+
+def _paperindex_uncached() -> Callable[[str], list[str]]:
+    """paperindex with its per-URL identity cache off: the corpus repeats every URL, which
+    flatters the cache; this row shows the cost when no URL repeats."""
+    from paperindex import extract, identify
+
+    extract_text = _paperindex()
+    uncached = identify.identify.__wrapped__
+
+    def run(text: str) -> list[str]:
+        extract.identify = uncached  # type: ignore[assignment]
+        try:
+            return extract_text(text)
+        finally:
+            extract.identify = identify.identify
+
+    return run
+
+
+TOOLS = {
+    "paperindex": _paperindex,
+    "(no URL cache)": _paperindex_uncached,
+    "urlextract": _urlextract,
+    "linkify-it-py": _linkify,
+}
+
+
+def best_time(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def gold_urls(catalogue: Path) -> set[str]:
+    from paperindex import catalogue as cat
+
+    return {m.cited for link in cat.load(catalogue).links for m in link.mentions
+            if m.cited.startswith(("http://", "https://"))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notes", type=Path,
+                        default=ROOT.parent / "shared" / "corpus" / "research-notes.md")
+    parser.add_argument("--catalogue", type=Path, default=ROOT / "data/links.csv")
+    parser.add_argument("--mb", type=float, default=20.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    notes = args.notes.read_text(encoding="utf-8")
+    copies = int(args.mb * 1e6 // len(notes.encode("utf-8"))) + 1
+    big = "\n".join([notes] * copies)
+    size_mb = len(big.encode("utf-8")) / 1e6
+    gold = gold_urls(args.catalogue)
+    print(f"corpus: {args.notes.name} x {copies} = {size_mb:.1f} MB; "
+          f"{len(gold)} distinct cited URLs in the acceptance corpus")
+    print(f"{'tool':<14} {'MB/s':>8} {'seconds':>8} {'exact':>7} {'stray':>6}  "
+          "examples of stray matches")
+
+    rows = {}
+    for name, make in TOOLS.items():
+        try:
+            extract = make()
+        except ImportError:
+            print(f"{name:<14} not installed (pip install -e '.[bench]')")
+            continue
+        seconds = best_time(lambda extract=extract: extract(big), args.repeat)
+        found = extract(notes)
+        exact = len(gold & set(found))
+        stray = sorted({u for u in found if u not in gold})
+        rows[name] = size_mb / seconds
+        examples = "; ".join(s if len(s) < 60 else s[:57] + "..." for s in stray[:2])
+        print(f"{name:<14} {size_mb / seconds:8.2f} {seconds:8.2f} {exact:>4}/{len(gold)} "
+              f"{len(stray):>6}  {examples}")
+    for ours in ("paperindex", "(no URL cache)"):
+        for name in ("urlextract", "linkify-it-py"):
+            if ours in rows and name in rows:
+                print(f"{ours} is {rows[ours] / rows[name]:.1f}x the speed of {name}")
+
+
+if __name__ == "__main__":
+    main()
