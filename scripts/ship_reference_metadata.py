@@ -25,8 +25,8 @@ from tests.fake_arxiv import serve  # noqa: E402
 
 from paperindex import catalogue as cat  # noqa: E402
 from paperindex.arxiv_api import ApiConfig  # noqa: E402
+from paperindex.enrich import refresh  # noqa: E402
 from paperindex.metadata import DEFAULT_STORE, load_store, save_store  # noqa: E402
-from paperindex.refresh import refresh  # noqa: E402
 
 PORT = 47100  # fixed, so the provenance URLs in the store do not change from run to run
 NOTE = (

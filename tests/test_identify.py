@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paperindex.identify import identify, parse_arxiv_id
+from paperindex.identity import identify, parse_arxiv_id
 from paperindex.model import Kind
 
 ARXIV_FORMS = [

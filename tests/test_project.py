@@ -73,3 +73,12 @@ def test_lint_and_types_are_clean(tool: str) -> None:
     args = [exe, "check", "."] if tool == "ruff" else [exe]
     out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_api_functions_are_not_shadowed_by_submodules() -> None:
+    import importlib
+
+    for module in ("identity", "enrich", "extract", "catalogue", "metadata", "api"):
+        importlib.import_module(f"paperindex.{module}")
+    assert callable(paperindex.identify) and callable(paperindex.refresh)
+    assert paperindex.identify("https://arxiv.org/abs/2312.00752") is not None

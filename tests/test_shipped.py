@@ -12,8 +12,8 @@ from pathlib import Path
 
 from paperindex import catalogue as cat
 from paperindex.arxiv_api import ApiConfig
+from paperindex.enrich import refresh
 from paperindex.metadata import load_store
-from paperindex.refresh import refresh
 
 from .conftest import ROOT
 from .fake_arxiv import serve

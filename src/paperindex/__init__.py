@@ -17,13 +17,14 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Kind": "model", "Status": "model", "Link": "model", "Mention": "model", "Citation": "model",
-    "Identity": "identify", "identify": "identify", "parse_arxiv_id": "identify",
+    "Identity": "identity", "identify": "identity", "parse_arxiv_id": "identity",
     "extract_text": "extract", "extract_paths": "extract", "ExtractResult": "extract",
     "Catalogue": "catalogue", "CatalogueError": "catalogue", "merge": "catalogue",
     "load_catalogue": "catalogue:load", "save_catalogue": "catalogue:save",
     "ArxivRecord": "metadata", "MetadataStore": "metadata", "load_store": "metadata",
     "save_store": "metadata",
-    "update_catalogue": "api", "refresh": "refresh", "RefreshReport": "refresh", "write_bibtex": "api", "bibtex": "api",
+    "update_catalogue": "api", "refresh": "enrich", "RefreshReport": "enrich",
+    "write_bibtex": "api", "bibtex": "api",
     "reading_list": "api", "build": "api",
 }
 __all__ = [  # noqa: RUF022 - grouped by stage, as in _EXPORTS
@@ -33,7 +34,8 @@ __all__ = [  # noqa: RUF022 - grouped by stage, as in _EXPORTS
     "extract_text", "extract_paths", "ExtractResult",
     "Catalogue", "CatalogueError", "merge", "load_catalogue", "save_catalogue",
     "ArxivRecord", "MetadataStore", "load_store", "save_store",
-    "update_catalogue", "refresh", "write_bibtex", "bibtex", "reading_list", "build",
+    "update_catalogue", "refresh", "RefreshReport",
+    "write_bibtex", "bibtex", "reading_list", "build",
 ]
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from .catalogue import load as load_catalogue
     from .catalogue import save as save_catalogue
     from .extract import ExtractResult, extract_paths, extract_text
-    from .identify import Identity, identify, parse_arxiv_id
+    from .identity import Identity, identify, parse_arxiv_id
     from .metadata import ArxivRecord, MetadataStore, load_store, save_store
     from .model import Citation, Kind, Link, Mention, Status
 

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from . import __version__
-from .identify import parse_arxiv_id
+from .identity import parse_arxiv_id
 from .metadata import ArxivRecord
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .files import atomic_write_text
-from .identify import identity_key
+from .identity import identity_key
 from .keys import assign_keys, tweet_year
 from .metadata import ArxivRecord, MetadataStore
 from .model import Citation, Link, Mention, Status

@@ -84,7 +84,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     from urllib.parse import urlsplit
 
     from .arxiv_api import DEFAULT_API_URL, ApiConfig
-    from .refresh import refresh
+    from .enrich import refresh
 
     api_url = args.api_url or os.environ.get("PAPERINDEX_ARXIV_API") or DEFAULT_API_URL
     delay = args.delay

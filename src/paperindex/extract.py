@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 
-from .identify import (
+from .identity import (
     _ARCHIVE_ALT,
     Identity,
     arxiv_identity,

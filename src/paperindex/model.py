@@ -118,7 +118,7 @@ class Link(BaseModel):
     @property
     def identity(self) -> str:
         """The deduplication key this link is stored under."""
-        from .identify import identity_key
+        from .identity import identity_key
 
         return identity_key(self.kind, self.source, self.id)
 
