@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
-"""Build the shipped metadata from the team's reference data, with the project's own code.
+"""Build the shipped catalogue and metadata from the team's reference data, with our own code.
 
-Our machines cannot reach arXiv.  `../shared/reference/arxiv/feed.xml` holds the real records of
-the acceptance corpus's papers in the API's Atom format.  This script serves that feed from the
-fake arXiv API of the tests on 127.0.0.1, runs `paperindex refresh --all` against it, so the
-shipped store is exactly what the refresh code produces, then copies each paper's published
-venue and official code repository from `records.json` (`published_as`) into the catalogue's
-curated `venue` and `code` columns, where those are still empty.
+Our machines cannot reach arXiv.  The team's `shared/reference/` holds real metadata compiled from
+public records.  This script, run from a checkout beside `shared/`:
+
+1. compiles `reference/links.json` (facts about the non-arXiv links) into the typed link store
+   `data/metadata/links.json`, keyed by each link's identity;
+2. runs `paperindex extract` on the acceptance corpus (`shared/corpus/research-notes.md`);
+3. serves `reference/arxiv/feed.xml` (the arXiv records in the API's Atom format) from the fake
+   arXiv API of the tests on 127.0.0.1 and runs `paperindex refresh --all` against it, so the
+   shipped arXiv store is exactly what the refresh code produces;
+4. copies published venues and official code repositories (`published_as` in
+   `reference/arxiv/records.json`, `venue` in `links.json`) into the catalogue's curated `venue`
+   and `code` columns, where those are still empty: curation done once, by us, from records.
 
     python scripts/ship_reference_metadata.py [--shared ../shared]
 """
@@ -17,6 +23,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -24,49 +31,101 @@ sys.path.insert(0, str(ROOT))
 from tests.fake_arxiv import serve  # noqa: E402
 
 from paperindex import catalogue as cat  # noqa: E402
+from paperindex.api import update_catalogue  # noqa: E402
 from paperindex.arxiv_api import ApiConfig  # noqa: E402
 from paperindex.enrich import refresh  # noqa: E402
-from paperindex.metadata import DEFAULT_STORE, load_store, save_store  # noqa: E402
+from paperindex.identity import identify  # noqa: E402
+from paperindex.metadata import (  # noqa: E402
+    DEFAULT_STORE,
+    LinkRecord,
+    LinkStore,
+    link_store_path,
+    load_store,
+    save_link_store,
+    save_store,
+)
+from paperindex.model import Kind  # noqa: E402
 
 PORT = 47100  # fixed, so the provenance URLs in the store do not change from run to run
-NOTE = (
+ARXIV_NOTE = (
     "Records produced by scripts/ship_reference_metadata.py: `paperindex refresh --all` against "
     "tests/fake_arxiv.py on 127.0.0.1 serving the team's reference feed "
     "(shared/reference/arxiv/feed.xml, real arXiv metadata compiled from public records; "
     "times of day are not known and read 00:00 UTC). A refresh from arXiv replaces them."
 )
+LINKS_NOTE = (
+    "Compiled by scripts/ship_reference_metadata.py from the team's shared/reference/links.json "
+    "(facts about the non-arXiv links of the acceptance corpus, from public records); each "
+    "record lists its sources."
+)
+
+
+def _year(facts: dict[str, Any]) -> str | None:
+    for key in ("year", "date", "tweet_datetime_utc_from_snowflake_id"):
+        value = facts.get(key)
+        if value:
+            return str(value)[:4]
+    return None
+
+
+def link_record(entry: dict[str, Any]) -> LinkRecord:
+    """A typed record from one entry of reference/links.json."""
+    facts = entry["facts"]
+    authors = facts.get("authors") or ([facts["publisher"]] if facts.get("publisher") else [])
+    description = next((facts[k] for k in ("description", "repo_description", "summary",
+                                            "one_line", "opening_line") if facts.get(k)), None)
+    return LinkRecord(
+        title=facts.get("title") or facts.get("pretty_name"),
+        authors=list(authors),
+        year=_year(facts),
+        description=description,
+        sources=list(entry.get("sources", [])),
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--catalogue", type=Path, default=ROOT / cat.DEFAULT_CATALOGUE)
     parser.add_argument("--store", type=Path, default=ROOT / DEFAULT_STORE)
     args = parser.parse_args()
-    reference = args.shared / "reference" / "arxiv"
+    reference = args.shared / "reference"
 
-    with serve(reference / "feed.xml", port=PORT) as server:
+    entries = json.loads((reference / "links.json").read_text(encoding="utf-8"))
+    links = LinkStore(note=LINKS_NOTE)
+    venues: dict[str, str] = {}
+    for entry in entries:
+        ident = identify(entry["url"])
+        if ident is None:
+            raise SystemExit(f"reference URL not understood: {entry['url']}")
+        links.records[ident.key] = link_record(entry)
+        if ident.kind is Kind.PAPER and entry["facts"].get("venue"):
+            venues[ident.key] = entry["facts"]["venue"]
+    save_link_store(links, link_store_path(args.store))
+    print(f"link store: {len(links.records)} records")
+
+    update_catalogue([args.shared / "corpus" / "research-notes.md"], args.catalogue, args.store)
+    with serve(reference / "arxiv" / "feed.xml", port=PORT) as server:
         report = refresh(args.catalogue, args.store, force_all=True,
                          config=ApiConfig(base_url=server.url, delay=0.0))
     print(f"refresh: fetched {len(report.fetched)}, updated {len(report.updated)}, "
           f"unchanged {len(report.unchanged)}, failed {len(report.failed)}, "
           f"{report.requests} request(s)")
     store = load_store(args.store)
-    store.note = NOTE
+    store.note = ARXIV_NOTE
     save_store(store, args.store)
 
-    published = {r["arxiv_id"]: r.get("published_as") or {}
-                 for r in json.loads((reference / "records.json").read_text(encoding="utf-8"))}
+    records = json.loads((reference / "arxiv" / "records.json").read_text(encoding="utf-8"))
+    published = {r["arxiv_id"]: r.get("published_as") or {} for r in records}
     catalogue = cat.load(args.catalogue)
     filled = 0
     for link in catalogue.links:
-        facts = published.get(link.id) if link.source == "arxiv" else None
-        if not facts:
-            continue
-        if not link.venue and facts.get("venue"):
-            link.venue = facts["venue"]
+        facts = published.get(link.id, {}) if link.source == "arxiv" else {}
+        venue = facts.get("venue") or venues.get(link.identity)
+        if venue and not link.venue:
+            link.venue = venue
             filled += 1
-        if not link.code and facts.get("code_url"):
+        if facts.get("code_url") and not link.code:
             link.code = facts["code_url"]
     cat.save(catalogue, args.catalogue)
     print(f"curated venue filled for {filled} paper(s)")

@@ -94,3 +94,27 @@ def test_shipped_records_agree_with_the_reference_records(reference: Path) -> No
         assert rec.version == ref["latest_version"]
     venues = {lk.id: lk.venue for lk in cat.load(SHIPPED_CSV).links if lk.source == "arxiv"}
     assert venues == {i: (r.get("published_as") or {}).get("venue") or "" for i, r in records.items()}
+
+
+def test_shipped_link_store_is_compiled_from_the_reference(reference: Path) -> None:
+    import importlib.util
+
+    from paperindex.identity import identify
+    from paperindex.metadata import load_link_store
+
+    spec = importlib.util.spec_from_file_location("ship", ROOT / "scripts" / "ship_reference_metadata.py")
+    assert spec is not None and spec.loader is not None
+    ship = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ship)
+    entries = json.loads((reference / "links.json").read_text(encoding="utf-8"))
+    shipped = load_link_store(ROOT / "data" / "metadata" / "links.json").records
+    assert len(shipped) == len(entries) == 19
+    for entry in entries:
+        ident = identify(entry["url"])
+        assert ident is not None
+        assert shipped[ident.key] == ship.link_record(entry)
+    # every reference link is in the catalogue: extraction found them all
+    catalogue_keys = {lk.identity for lk in cat.load(SHIPPED_CSV).links}
+    assert set(shipped) <= catalogue_keys
+    records = json.loads((reference / "arxiv" / "records.json").read_text(encoding="utf-8"))
+    assert {f"arxiv:{r['arxiv_id']}" for r in records} <= catalogue_keys

@@ -9,7 +9,7 @@ from pathlib import Path
 from . import catalogue as cat
 from .extract import ExtractResult, FileReport, extract_paths
 from .files import locked
-from .metadata import DEFAULT_STORE, load_store
+from .metadata import DEFAULT_STORE, link_store_path, load_link_store, load_store
 
 
 @dataclass
@@ -38,9 +38,10 @@ def update_catalogue(
         raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
     with locked(catalogue_path):
         catalogue = cat.load(catalogue_path)
-        store = load_store(store_path)
+        lookup = cat.store_lookup(load_store(store_path),
+                                  load_link_store(link_store_path(store_path)))
         result = extract_paths(notes, progress)
         scanned = [f.path for f in result.files if not f.skipped]
-        summary = cat.merge(catalogue, result.citations, scanned, cat.store_lookup(store))
+        summary = cat.merge(catalogue, result.citations, scanned, lookup)
         written = cat.save(catalogue, catalogue_path)
     return UpdateResult(result, summary, catalogue, written)

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from .files import atomic_write_text
 from .identity import identity_key
 from .keys import assign_keys, tweet_year
-from .metadata import ArxivRecord, MetadataStore
+from .metadata import ArxivRecord, LinkRecord, LinkStore, MetadataStore
 from .model import Citation, Link, Mention, Status
 
 COLUMNS = (
@@ -198,25 +198,33 @@ def save(catalogue: Catalogue, path: Path = DEFAULT_CATALOGUE) -> bool:
     return True
 
 
-MetadataLookup = Callable[[Link], ArxivRecord | None]
+MetadataLookup = Callable[[Link], ArxivRecord | LinkRecord | None]
 
 
-def store_lookup(store: MetadataStore) -> MetadataLookup:
-    """Metadata for arXiv links from a metadata store."""
-    return lambda link: store.records.get(link.id) if link.source == "arxiv" else None
+def store_lookup(store: MetadataStore, links: LinkStore | None = None) -> MetadataLookup:
+    """Metadata for a link: its arXiv record, else its link record."""
+
+    def lookup(link: Link) -> ArxivRecord | LinkRecord | None:
+        if link.source == "arxiv":
+            return store.records.get(link.id)
+        return links.records.get(link.identity) if links is not None else None
+
+    return lookup
 
 
-def derive(link: Link, record: ArxivRecord | None) -> None:
+def derive(link: Link, record: ArxivRecord | LinkRecord | None) -> None:
     """Recompute the tool-owned descriptive columns of `link` from metadata and mentions."""
     label = next((m.label for m in link.mentions if m.label), "")
-    if record is not None:
-        link.auto_title = record.title
+    tweet = tweet_year(link.id.rpartition("/")[2]) if link.source == "twitter" else ""
+    if isinstance(record, ArxivRecord):
+        link.auto_title, link.year = record.title, record.year
         link.authors = "; ".join(record.authors)
-        link.year = record.year
+    elif record is not None:
+        link.auto_title = record.title or label
+        link.authors = "; ".join(record.authors)
+        link.year = record.year or tweet
     else:
-        link.auto_title = label
-        link.authors = ""
-        link.year = tweet_year(link.id.rpartition("/")[2]) if link.source == "twitter" else ""
+        link.auto_title, link.authors, link.year = label, "", tweet
 
 
 def merge(

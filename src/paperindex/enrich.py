@@ -16,7 +16,15 @@ from . import catalogue as cat
 from .arxiv_api import ApiConfig, ArxivClient, Clock, SystemClock
 from .files import locked
 from .keys import assign_keys
-from .metadata import DEFAULT_STORE, ArxivRecord, MetadataStore, load_store, save_store
+from .metadata import (
+    DEFAULT_STORE,
+    ArxivRecord,
+    MetadataStore,
+    link_store_path,
+    load_link_store,
+    load_store,
+    save_store,
+)
 
 Progress = Callable[[int, int, str], None]
 """Called as (ids done, ids due, message) after each batch."""
@@ -95,7 +103,7 @@ def refresh(
         if not (offline or dry_run) and report.due:
             _fetch_into(store, store_path, report, config, clock, session, progress)
         if not (offline or dry_run):
-            lookup = cat.store_lookup(store)
+            lookup = cat.store_lookup(store, load_link_store(link_store_path(store_path)))
             for link in catalogue.links:
                 cat.derive(link, lookup(link))
             assign_keys(catalogue.links)

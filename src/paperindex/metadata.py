@@ -1,8 +1,11 @@
-"""The metadata store: what arXiv said about each paper, committed beside the catalogue.
+"""The metadata stores, committed beside the catalogue, so everything works offline.
 
-One JSON file (`data/metadata/arxiv.json`), keys sorted, pretty-printed, keyed by versionless id,
-so a refresh shows up in `git diff` as the fields that changed.  Every record says when and from
-which API URL it was retrieved.
+* `data/metadata/arxiv.json`: what arXiv said about each paper, keyed by versionless id; every
+  record says when and from which API request it was retrieved (`paperindex refresh` fills it).
+* `data/metadata/links.json`: facts about other links (titles, authors, dates, descriptions),
+  keyed by the link's identity, each with its sources.
+
+Both are sorted, pretty JSON, so a change shows up in `git diff` as the fields that changed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from .files import atomic_write_text
 
 STORE_FORMAT = 1
 DEFAULT_STORE = Path("data/metadata/arxiv.json")
+LINK_STORE_NAME = "links.json"
 
 
 class MetadataError(ValueError):
@@ -79,6 +83,53 @@ class MetadataStore(BaseModel):
             return False
         age = (now or datetime.now(UTC)) - record.retrieved_at
         return age.total_seconds() < max_age_days * 86400
+
+
+class LinkRecord(BaseModel):
+    """What is known about a link that is not an arXiv paper."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    """People or organisations; for a post, its account holder."""
+    year: str | None = None
+    description: str | None = None
+    """One or two sentences: a repository's description, a dataset's summary."""
+    sources: list[str] = Field(default_factory=list)
+    """Where each fact was found."""
+
+
+class LinkStore(BaseModel):
+    """Link records by identity key (see `paperindex.identity.identity_key`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: int = STORE_FORMAT
+    note: str = ""
+    records: dict[str, LinkRecord] = Field(default_factory=dict)
+
+
+def link_store_path(store_path: Path) -> Path:
+    """The link store lives beside the arXiv store."""
+    return store_path.with_name(LINK_STORE_NAME)
+
+
+def load_link_store(path: Path) -> LinkStore:
+    """The link store at `path`; an empty one when the file does not exist."""
+    if not path.exists():
+        return LinkStore()
+    try:
+        return LinkStore.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise MetadataError(f"{path}: not a valid link store: {exc}") from exc
+
+
+def save_link_store(store: LinkStore, path: Path) -> None:
+    """Write the link store atomically, sorted and pretty."""
+    data = store.model_dump(mode="json")
+    data["records"] = dict(sorted(data["records"].items()))
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
 def load_store(path: Path = DEFAULT_STORE) -> MetadataStore:
