@@ -10,6 +10,7 @@ from . import catalogue as cat
 from .extract import ExtractResult, FileReport, extract_paths
 from .files import locked
 from .metadata import DEFAULT_STORE, link_store_path, load_link_store, load_store
+from .view import LinkInfo, load_infos, select
 
 
 @dataclass
@@ -45,3 +46,67 @@ def update_catalogue(
         summary = cat.merge(catalogue, result.citations, scanned, lookup)
         written = cat.save(catalogue, catalogue_path)
     return UpdateResult(result, summary, catalogue, written)
+
+
+def ensure_keys(catalogue_path: Path = cat.DEFAULT_CATALOGUE) -> list[str]:
+    """Give every link a key before an export, writing them to the catalogue first.
+
+    An exporter never invents a key: arXiv papers still waiting for metadata get their identity
+    key (`arxiv-2312-00752`) here, saved atomically, and keep it for good.
+    """
+    from .keys import assign_keys
+
+    with locked(catalogue_path, timeout=30):
+        catalogue = cat.load(catalogue_path)
+        assigned = assign_keys(catalogue.links, force=True)
+        if assigned:
+            cat.save(catalogue, catalogue_path)
+    return [link.key for link in assigned]
+
+
+def write_bibtex(
+    output: Path | None = Path("references.bib"),
+    catalogue_path: Path = cat.DEFAULT_CATALOGUE,
+    store_path: Path = DEFAULT_STORE,
+    style: str = "arxiv",
+    dialect: str = "bibtex",
+    topics: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
+) -> str:
+    """Export the catalogue (or the links of `topics`/`kinds`) as BibTeX; returns the text and
+    writes it atomically to `output` unless that is None."""
+    from .bibtex import BibOptions, bibtex
+    from .files import atomic_write_text
+
+    ensure_keys(catalogue_path)
+    infos = _selected(catalogue_path, store_path, topics, kinds)
+    text = bibtex(infos, BibOptions(style=style, dialect=dialect))  # type: ignore[arg-type]
+    if output is not None:
+        atomic_write_text(output, text)
+    return text
+
+
+def _selected(
+    catalogue_path: Path, store_path: Path, topics: Sequence[str] | None,
+    kinds: Sequence[str] | None,
+) -> list[LinkInfo]:
+    from .model import Kind
+
+    infos = load_infos(catalogue_path, store_path)
+    if kinds:
+        try:
+            wanted = {Kind(k) for k in kinds}
+        except ValueError as exc:
+            raise ValueError(f"{exc}; kinds are {', '.join(k.value for k in Kind)}") from None
+        infos = select(infos, wanted)
+    if topics:
+        from .topics import assign_topics, load_topics
+
+        rules = load_topics(catalogue_path.parent / "topics.toml")
+        by_topic = assign_topics(infos, rules)
+        wanted_topics = set(topics)
+        unknown = wanted_topics - {t.name for t in rules.topics} - set(by_topic.values())
+        if unknown:
+            raise ValueError(f"unknown topic(s): {', '.join(sorted(unknown))}")
+        infos = [i for i in infos if by_topic[i.link.identity] in wanted_topics]
+    return infos

@@ -127,6 +127,25 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def _split(values: Sequence[str] | None) -> list[str]:
+    return [v for value in values or [] for v in value.replace(",", " ").split()]
+
+
+def _cmd_bib(args: argparse.Namespace) -> int:
+    from .api import write_bibtex
+
+    output = None if str(args.output) == "-" else args.output
+    text = write_bibtex(output, args.catalogue, args.store, style=args.style,
+                        dialect=args.dialect, topics=_split(args.topic) or None,
+                        kinds=_split(args.kind) or None)
+    count = text.count("\n@")
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _say(f"wrote {output}: {count} entries ({args.style} style, {args.dialect})")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -162,6 +181,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wait this long for another run's lock (default: stop at once)")
     p.set_defaults(run=_cmd_refresh)
 
+    p = sub.add_parser("bib", help="write the catalogue as BibTeX")
+    _catalogue_args(p)
+    p.add_argument("-o", "--output", type=Path, default=Path("references.bib"),
+                   help="output file, or - for stdout (default: references.bib)")
+    p.add_argument("--style", choices=("arxiv", "scholar"), default="arxiv",
+                   help="preprints as arXiv exports them (@misc + eprint) or as Google Scholar "
+                   "does (@article, journal = arXiv preprint)")
+    p.add_argument("--dialect", choices=("bibtex", "biblatex"), default="bibtex",
+                   help="bibtex: standard .bst types and fields, ASCII; biblatex: @online, "
+                   "@software, @dataset, eprinttype, UTF-8")
+    p.add_argument("--topic", action="append", metavar="T", help="only links of these topics")
+    p.add_argument("--kind", action="append", metavar="K,...",
+                   help="only these kinds (paper, code, dataset, model, post, article, page)")
+    p.set_defaults(run=_cmd_bib)
+
     p = sub.add_parser("schema", help="print the JSON Schema of a catalogue row")
     p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     p.set_defaults(run=_cmd_schema)
@@ -184,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         code: int = args.run(args)
-    except (CatalogueError, MetadataError, LockedError, FileNotFoundError) as exc:
+    except (CatalogueError, MetadataError, LockedError, FileNotFoundError, ValueError) as exc:
         _say(f"paperindex: error: {exc}")
         return EXIT_USAGE if isinstance(exc, FileNotFoundError) else EXIT_FAILED
     except KeyboardInterrupt:
