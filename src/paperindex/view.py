@@ -110,8 +110,10 @@ def fallback_title(link: Link) -> str:
     account, or the host and path."""
     if link.source == "arxiv":
         return f"arXiv:{link.id}"
-    if link.source in ("openreview", "doi", "acl"):
-        return f"{link.source}:{link.id}" if link.source != "openreview" else f"OpenReview {link.id}"
+    if link.source == "openreview":
+        return f"OpenReview {link.id}"
+    if link.source in ("doi", "acl"):
+        return f"{link.source}:{link.id}"
     if link.source in ("github", "huggingface", "replicate"):
         return link.id
     if link.source == "twitter":
