@@ -24,8 +24,8 @@ _EXPORTS = {
     "ArxivRecord": "metadata", "MetadataStore": "metadata", "load_store": "metadata",
     "save_store": "metadata",
     "update_catalogue": "api", "refresh": "enrich", "RefreshReport": "enrich",
-    "write_bibtex": "api", "bibtex": "api",
-    "reading_list": "api", "build": "api",
+    "write_bibtex": "api", "bibtex": "bibtex", "BibOptions": "bibtex",
+    "reading_list": "api", "build": "api", "load_infos": "view", "LinkInfo": "view",
 }
 __all__ = [  # noqa: RUF022 - grouped by stage, as in _EXPORTS
     "__version__",
@@ -35,7 +35,7 @@ __all__ = [  # noqa: RUF022 - grouped by stage, as in _EXPORTS
     "Catalogue", "CatalogueError", "merge", "load_catalogue", "save_catalogue",
     "ArxivRecord", "MetadataStore", "load_store", "save_store",
     "update_catalogue", "refresh", "RefreshReport",
-    "write_bibtex", "bibtex", "reading_list", "build",
+    "write_bibtex", "bibtex", "BibOptions", "reading_list", "build", "load_infos", "LinkInfo",
 ]
 
 if TYPE_CHECKING:

@@ -110,3 +110,50 @@ def _selected(
             raise ValueError(f"unknown topic(s): {', '.join(sorted(unknown))}")
         infos = [i for i in infos if by_topic[i.link.identity] in wanted_topics]
     return infos
+
+
+def reading_list(
+    output: Path | None = Path("READING_LIST.md"),
+    catalogue_path: Path = cat.DEFAULT_CATALOGUE,
+    store_path: Path = DEFAULT_STORE,
+    topics_path: Path | None = None,
+    topics: Sequence[str] | None = None,
+    fmt: str = "md",
+) -> str:
+    """The reading list (Markdown, or JSON with `fmt="json"`); written atomically to `output`
+    unless that is None.  Topic rules come from `topics.toml` beside the catalogue."""
+    from .files import atomic_write_text
+    from .readinglist import group, render_json, render_markdown
+    from .topics import load_topics
+
+    if fmt not in ("md", "json"):
+        raise ValueError(f"unknown format {fmt!r}; use md or json")
+    rules = load_topics(topics_path or catalogue_path.parent / "topics.toml")
+    groups = group(load_infos(catalogue_path, store_path), rules, topics)
+    text = render_json(groups) if fmt == "json" else render_markdown(
+        groups, catalogue_path.as_posix())
+    if output is not None:
+        atomic_write_text(output, text)
+    return text
+
+
+@dataclass
+class BuildResult:
+    """Files written by `build`."""
+
+    bibtex: Path
+    reading_list: Path
+    entries: int
+
+
+def build(
+    out_dir: Path = Path("."),
+    catalogue_path: Path = cat.DEFAULT_CATALOGUE,
+    store_path: Path = DEFAULT_STORE,
+) -> BuildResult:
+    """Everything, offline: `references.bib` and `READING_LIST.md` in `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    bib = write_bibtex(out_dir / "references.bib", catalogue_path, store_path)
+    reading_list(out_dir / "READING_LIST.md", catalogue_path, store_path)
+    return BuildResult(out_dir / "references.bib", out_dir / "READING_LIST.md",
+                       bib.count("\n@"))

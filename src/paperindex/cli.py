@@ -146,6 +146,29 @@ def _cmd_bib(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_reading_list(args: argparse.Namespace) -> int:
+    from .api import reading_list
+
+    output = None if str(args.output) == "-" else args.output
+    if output is not None and args.format == "json" and output.suffix == ".md":
+        output = output.with_suffix(".json")
+    text = reading_list(output, args.catalogue, args.store, args.topics_file,
+                        _split(args.topic) or None, args.format)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _say(f"wrote {output}")
+    return EXIT_OK
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .api import build
+
+    result = build(args.out, args.catalogue, args.store)
+    _say(f"wrote {result.bibtex} ({result.entries} entries) and {result.reading_list}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -195,6 +218,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", action="append", metavar="K,...",
                    help="only these kinds (paper, code, dataset, model, post, article, page)")
     p.set_defaults(run=_cmd_bib)
+
+    p = sub.add_parser("reading-list", help="write a reading list grouped by topic")
+    _catalogue_args(p)
+    p.add_argument("-o", "--output", type=Path, default=Path("READING_LIST.md"),
+                   help="output file, or - for stdout (default: READING_LIST.md)")
+    p.add_argument("--topic", action="append", metavar="T", help="only these topics")
+    p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument("--topics-file", type=Path,
+                   help="topic rules (default: topics.toml beside the catalogue)")
+    p.set_defaults(run=_cmd_reading_list)
+
+    p = sub.add_parser("build", help="references.bib and READING_LIST.md, offline")
+    _catalogue_args(p)
+    p.add_argument("--out", type=Path, default=Path("."), help="output folder (default: .)")
+    p.set_defaults(run=_cmd_build)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a catalogue row")
     p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")

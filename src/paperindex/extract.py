@@ -71,8 +71,17 @@ _REF_TITLE = re.compile(r"[ \t]+[\"'(]([^\"'()\n]{1,300})[\"')]")
 _HREF = re.compile(r"(?i:href)\s*=\s*[\"']?$")
 _A_LABEL = re.compile(r"[^<>\n]{0,500}>([^<\n]{0,300})</a>", re.I)
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_STRUCTURE = (re.compile("#"), re.compile("```"), re.compile("~~~"))
-_LINE_START_INDENT = re.compile(r"(?:^|[\n\r]) {0,3}$")
+# Lines that may change the section or the thread: headings, fences, thread openers, link items.
+# One pass in C from each line break; only the lines it finds are looked at in Python.
+_STRUCTURE_LINE = re.compile(
+    r"[\n\r] {0,3}(?:[(（][^)）\n]{0,30}[)）]\s?https?://|[#`~DQ]|https?://)"
+)
+# Chat digests: "D:", "D(Discussion)：", "Q:", "Q4：" open a thread; replies (A:, F1：, 研究员1：)
+# stay in it.  ASCII and full-width colons both.
+_THREAD_OPENER = re.compile(r" {0,3}[DQ]\d{0,3}(?:\s?[(（][^)）\n]{0,40}[)）])?\s?[:：]")
+# A line that starts with a link, perhaps after a short label in parentheses, is an item of its
+# own: it closes the chat thread above it.
+_LINK_ITEM = re.compile(r" {0,3}(?:[(（][^)）\n]{0,30}[)）]\s?)?https?://")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,38 +121,37 @@ class _Scanner:
         self.line_no = 0
         self.section = ""
         self.fence = ""
+        self.thread = ""
+        self.thread_line = 0
 
     def feed(self, lines: Sequence[str], text: str | None = None) -> list[Citation]:
         """Citations in `lines` (whole lines, in order; `text` is their join when known)."""
         if text is None:
             text = "".join(lines)
         starts = list(accumulate(map(len, lines), initial=0))
-        # Section changes, as (line index, section from that line on); only lines that can be
-        # headings or fences are looked at.
-        changes = [(-1, self.section)]
-        candidates = sorted(
-            m.start()
-            for literal in _STRUCTURE
-            for m in literal.finditer(text)
-            if _LINE_START_INDENT.search(text, max(0, m.start() - 4), m.start())
-        )
+        # Changes of section or thread, as (line index, section, thread opener, its line number);
+        # only lines that can be headings, fences or thread openers are looked at.
+        changes = [(-1, self.section, self.thread, self.thread_line)]
+        candidates = [0] if _STRUCTURE_LINE.match("\n" + text[:64]) else []
+        candidates += [m.start() + 1 for m in _STRUCTURE_LINE.finditer(text)]
         seen = -1
         for pos in candidates:
             index = bisect.bisect_right(starts, pos) - 1
             if index == seen:
                 continue  # one look per line, however many markers it holds
             seen = index
-            before = self.section
-            self._track_structure(lines[index])
-            if self.section != before:
-                changes.append((index, self.section))
+            before = (self.section, self.thread)
+            self._track_structure(lines[index], self.line_no + 1 + index)
+            if (self.section, self.thread) != before:
+                changes.append((index, self.section, self.thread, self.thread_line))
         change_lines = [c[0] for c in changes]
+        thread_excerpts: dict[int, str] = {}
         first_line = self.line_no + 1
         self.line_no += len(lines)
         citations = []
         for hit in scan(text):
             index = bisect.bisect_right(starts, hit.start) - 1
-            section = changes[bisect.bisect_right(change_lines, index) - 1][1]
+            _, section, thread, thread_line = changes[bisect.bisect_right(change_lines, index) - 1]
             ident = hit.identity
             mention = Mention(
                 file=self.file,
@@ -151,6 +159,8 @@ class _Scanner:
                 section=section,
                 label=hit.label,
                 context=_excerpt(lines[index], hit.start - starts[index]),
+                thread=_cached_excerpt(thread_excerpts, thread, thread_line)
+                if thread_line != first_line + index else "",
                 cited=text[hit.start : hit.end],
                 version=ident.version,
                 subpath=ident.subpath,
@@ -161,8 +171,9 @@ class _Scanner:
             )
         return citations
 
-    def _track_structure(self, line: str) -> None:
-        fence = _FENCE.match(line)
+    def _track_structure(self, line: str, line_no: int) -> None:
+        first = line.lstrip(" ")[:1]
+        fence = _FENCE.match(line) if first in ("`", "~") else None
         if fence:
             marker = fence.group(1)
             if not self.fence:
@@ -171,10 +182,23 @@ class _Scanner:
             if marker[0] == self.fence[0] and len(marker) >= len(self.fence):
                 self.fence = ""
                 return
-        if not self.fence:
-            heading = _heading(line)
-            if heading is not None:
-                self.section = heading
+        if self.fence:
+            return
+        heading = _heading(line) if first == "#" else None
+        if heading is not None:
+            self.section, self.thread, self.thread_line = heading, "", 0
+        elif first in ("D", "Q") and _THREAD_OPENER.match(line):
+            self.thread, self.thread_line = line, line_no  # its excerpt is made when cited
+        elif _LINK_ITEM.match(line):
+            self.thread, self.thread_line = "", 0
+
+
+def _cached_excerpt(cache: dict[int, str], line: str, line_no: int) -> str:
+    if not line:
+        return ""
+    if line_no not in cache:
+        cache[line_no] = _excerpt(line, 0)
+    return cache[line_no]
 
 
 def _heading(line: str) -> str | None:
@@ -226,6 +250,7 @@ def _url_starts(text: str) -> Iterator[tuple[int, int, bool]]:
 
 def _scan_urls(text: str, labels: dict[int, str]) -> list[_Hit]:
     hits: list[_Hit] = []
+    has_href = "href" in text or "HREF" in text
     pos = body_end = 0
     for start, prefix_end, has_scheme in _url_starts(text):
         if start < pos:
@@ -244,7 +269,7 @@ def _scan_urls(text: str, labels: dict[int, str]) -> list[_Hit]:
         ident = identify(cited if has_scheme else "http://" + cited)
         if ident is None:
             continue
-        label = labels.get(start, "") or _html_label(text, start, end)
+        label = labels.get(start, "") or (_html_label(text, start, end) if has_href else "")
         hits.append(_Hit(start, end, ident, label))
     return hits
 
@@ -270,6 +295,9 @@ def _plausible_host(netloc: str) -> bool:
 
 def _url_end(text: str, start: int, stop: int) -> int:
     """End of a URL: the first closing bracket with no opening one inside the URL."""
+    span = text[start:stop]
+    if "(" not in span and ")" not in span and "[" not in span and "]" not in span:
+        return stop
     stack: list[str] = []
     for b in _BRACKETS.finditer(text, start, stop):
         ch = b.group()

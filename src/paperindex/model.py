@@ -54,6 +54,9 @@ class Mention(BaseModel):
     """Link text (`[label](url)`, `<a>label</a>`) or a Markdown link title, when there was one."""
     context: str = ""
     """The text around the citation, whitespace-folded, at most `CONTEXT_CHARS` characters."""
+    thread: str = ""
+    """The line that opened the chat thread it was cited in (`D: …`, `Q: …`), when that is
+    another line; at most `CONTEXT_CHARS` characters."""
     cited: str = ""
     """The link exactly as written in the notes (URL or identifier)."""
     version: str = ""

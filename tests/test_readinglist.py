@@ -1,0 +1,275 @@
+"""Threads, topics and the reading list, rendered by a real Markdown parser."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+
+from paperindex.extract import extract_text
+from paperindex.model import Kind, Link, Mention
+from paperindex.readinglist import group, md, render_json, render_markdown
+from paperindex.topics import Topic, TopicRules, TopicsError, load_topics, topic_of
+from paperindex.view import LinkInfo, load_infos
+
+from .conftest import ROOT
+
+ALLOWED_HTML = {"<details>", "<summary>", "</summary>", "</details>"}
+DIGEST = """## 讨论&杂谈
+
+D(Discussion)：为什么 clip grad norm 的默认值是 1？
+F1(Follow1)：和初始化有关 https://example.com/init
+研究员2: 同意，见 https://example.com/agree
+
+D：apple 发的新框架 （https://github.com/ml-explore/mlx-examples）。
+F1：已经测试了 https://x.com/u/status/1732353942288585143
+
+继续上一条回复 https://example.com/cont
+Q：有什么 moe 框架？
+A：https://github.com/microsoft/tutel
+Q4:  another question
+A4: https://example.com/a4
+（预训练数据集）https://huggingface.co/datasets/a/b
+## Next
+https://example.com/next
+"""
+
+
+def test_threads_follow_chat_markers() -> None:
+    found = {c.mention.cited: c.mention for c in extract_text(DIGEST)}
+    assert found["https://example.com/init"].thread == "D(Discussion)：为什么 clip grad norm 的默认值是 1？"
+    assert found["https://example.com/agree"].thread.startswith("D(Discussion)")
+    assert found["https://github.com/ml-explore/mlx-examples"].thread == ""  # it opens the thread
+    assert found["https://x.com/u/status/1732353942288585143"].thread.startswith("D：apple")
+    assert found["https://example.com/cont"].thread.startswith("D：apple")  # replies stay
+    assert found["https://github.com/microsoft/tutel"].thread == "Q：有什么 moe 框架？"
+    assert found["https://example.com/a4"].thread == "Q4: another question"
+    assert found["https://huggingface.co/datasets/a/b"].thread == ""  # a link item closes it
+    assert found["https://example.com/next"].thread == "" and found["https://example.com/next"].section == "Next"
+
+
+RULES = TopicRules((
+    Topic("Mixture of experts", "Sparse experts.", keywords=("moe", "expert")),
+    Topic("Hardware", "Machines.", keywords=("apple", "gpu")),
+    Topic("Sequence models", "Beyond attention.", patterns=(re.compile(r"\brnn\b", re.I),),
+          categories=("cs.NE",)),
+), {"Mixture of experts": "Sparse experts.", "Hardware": "Machines.",
+    "Sequence models": "Beyond attention."})
+
+
+def _infos(text: str) -> list[LinkInfo]:
+    links: dict[str, Link] = {}
+    for c in extract_text(text, "n.md"):
+        link = links.setdefault(c.id, Link(kind=c.kind, source=c.source, id=c.id, url=c.url))
+        link.mentions = [*link.mentions, c.mention]
+        link.key = link.key or re.sub(r"\W", "", c.id)[:20]
+    return [LinkInfo(link) for link in links.values()]
+
+
+def test_topic_comes_from_the_thread_not_the_section() -> None:
+    infos = {i.link.id: i for i in _infos(DIGEST)}
+    assert topic_of(infos["microsoft/tutel"], RULES) == "Mixture of experts"
+    assert topic_of(infos["u/status/1732353942288585143"], RULES) == "Hardware"
+    assert topic_of(infos["/cont"], RULES) == "Hardware"
+    assert topic_of(infos["/init"], RULES) == "讨论&杂谈"  # no rule matches: the section
+    curated = infos["/init"].link.model_copy(update={"topic": "My topic"})
+    assert topic_of(LinkInfo(curated), RULES) == "My topic"
+
+
+def test_more_matching_rules_win_and_ties_go_to_the_earlier_topic() -> None:
+    (info,) = _infos("## S\nrnn on apple gpu https://example.com/x\n")
+    assert topic_of(info, RULES) == "Hardware"  # 2 hits beat 1
+    (info,) = _infos("## S\nmoe on apple https://example.com/y\n")
+    assert topic_of(info, RULES) == "Mixture of experts"  # 1-1: file order
+
+
+def test_topic_file_errors_are_clear(tmp_path: Path) -> None:
+    bad = tmp_path / "topics.toml"
+    bad.write_text('[[topic]]\nname = "A"\nkeyword = ["x"]\n', encoding="utf-8")
+    with pytest.raises(TopicsError, match="unknown key"):
+        load_topics(bad)
+    bad.write_text('[[topic]]\nname = "A"\npatterns = ["(unclosed"]\n', encoding="utf-8")
+    with pytest.raises(TopicsError, match="bad pattern"):
+        load_topics(bad)
+    bad.write_text('[[topic]\n', encoding="utf-8")
+    with pytest.raises(TopicsError, match=r"topics\.toml"):
+        load_topics(bad)
+
+
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table").use(anchors_plugin, max_level=6)
+
+
+def _tokens(markdown: str) -> list:  # type: ignore[type-arg]
+    def walk(items):  # type: ignore[no-untyped-def]
+        for t in items:
+            yield t
+            if t.children:
+                yield from walk(t.children)
+
+    return list(walk(_parser().parse(markdown)))
+
+
+def check_rendered(markdown: str) -> list[str]:
+    """Problems with rendered Markdown: links that are neither http(s) nor an existing anchor,
+    a TOC that does not match the headings, HTML other than details/summary, images."""
+    tokens = _tokens(markdown)
+    headings = [(t.tag, tokens[i + 1].content, t.attrs["id"])
+                for i, t in enumerate(tokens) if t.type == "heading_open"]
+    anchors = {anchor for _, _, anchor in headings}
+    problems = [f"raw HTML: {tag}" for t in tokens if t.type in ("html_block", "html_inline")
+                for tag in re.findall(r"<[^>]*>", t.content) if tag not in ALLOWED_HTML]
+    problems += [f"image: {t.attrs}" for t in tokens if t.type == "image"]
+    for href in (str(t.attrs["href"]) for t in tokens if t.type == "link_open"):
+        if href.startswith("#") and href[1:] not in anchors:
+            problems.append(f"anchor without heading: {href}")
+        elif not href.startswith("#") and not re.match(r"https?://", href):
+            problems.append(f"not http(s): {href}")
+    # the TOC: links between the "Contents" heading and the next h2, in order
+    toc, in_toc = [], False
+    for i, t in enumerate(tokens):
+        if t.type == "heading_open" and t.tag == "h2":
+            in_toc = tokens[i + 1].content == "Contents"
+        elif in_toc and t.type == "link_open":
+            toc.append(str(t.attrs["href"]).lstrip("#"))
+    h2 = [anchor for tag, text, anchor in headings if tag == "h2" and text != "Contents"]
+    if toc != h2:
+        problems.append(f"TOC {toc} does not match headings {h2}")
+    return problems
+
+
+def check_mermaid(markdown: str) -> list[str]:
+    """Structure of the Mermaid timeline: header, title, `YYYY : event` then `: event` lines,
+    years ascending, no ':' or '#' inside an event."""
+    blocks = re.findall(r"```mermaid\n(.*?)```", markdown, re.S)
+    if len(blocks) != 1:
+        return [f"{len(blocks)} mermaid blocks"]
+    lines = blocks[0].splitlines()
+    problems = []
+    if lines[0] != "timeline" or not lines[1].startswith("    title "):
+        problems.append("header")
+    years = []
+    for line in lines[2:]:
+        m = re.fullmatch(r"    (\d{4}) : ([^:#;]+)|         : ([^:#;]+)", line)
+        if not m:
+            problems.append(f"bad line {line!r}")
+            continue
+        if m.group(1):
+            years.append(m.group(1))
+        elif not years:
+            problems.append("event before a year")
+    if years != sorted(years) or len(set(years)) != len(years):
+        problems.append(f"years {years}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def shipped() -> list[LinkInfo]:
+    return load_infos(ROOT / "data" / "links.csv", ROOT / "data" / "metadata" / "arxiv.json")
+
+
+def test_shipped_reading_list_renders_clean(shipped: list[LinkInfo]) -> None:
+    rules = load_topics(ROOT / "data" / "topics.toml")
+    groups = group(shipped, rules)
+    markdown = render_markdown(groups)
+    assert check_rendered(markdown) == []
+    assert check_mermaid(markdown) == []
+    assert sum(len(g.infos) for g in groups) == 34
+    assert len(groups) >= 8 and max(len(g.infos) for g in groups) <= 8  # no dumping ground
+    assert not any(g.name in ("讨论&杂谈", "简短问答", "Unsorted") for g in groups)
+    for g in groups:
+        kinds = [list(Kind).index(i.link.kind) for i in g.infos]
+        assert kinds == sorted(kinds)  # papers first, then code, datasets, …
+        papers = [i.arxiv.published for i in g.infos if i.arxiv is not None]
+        assert papers == sorted(papers, reverse=True)  # newest first
+
+
+def test_paper_entry_has_what_a_reader_needs(shipped: list[LinkInfo]) -> None:
+    markdown = render_markdown(group(shipped, load_topics(ROOT / "data" / "topics.toml")))
+    entry = markdown.split("[Mamba: Linear-Time Sequence Modeling", 1)[1].split("\n- ", 1)[0]
+    assert "Albert Gu, Tri Dao · 2024 · COLM 2024" in entry
+    assert "[PDF](<https://arxiv.org/pdf/2312.00752>)" in entry
+    assert "[code](<https://github.com/state-spaces/mamba>)" in entry
+    assert "Cited in *讨论\\&杂谈*" in entry and "<details><summary>Abstract</summary>" in entry
+    many = markdown.split("[Large Language Model as Attributed", 1)[1].split("\n- ", 1)[0]
+    assert "Yue Yu, Yuchen Zhuang, Jieyu Zhang et al." in many
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    "![img](https://evil.example/x.png)",
+    "| a | b |\n|---|---|",
+    "`code` and ``` fence",
+    "*emph* **bold** _u_ ~~s~~",
+    "# not a heading",
+    "- not a list",
+    "1. not a list",
+    "</details><details>",
+    "&lt;script&gt; &amp;",
+    "<https://evil.example/auto>",
+    "=====",
+]
+
+
+def test_hostile_titles_and_excerpts_render_inert() -> None:
+    infos = []
+    for n, text in enumerate(HOSTILE):
+        link = Link(key=f"h{n}", kind=list(Kind)[n % 7], source="example.com", id=f"/{n}",
+                    url=f"https://example.com/{n}", title=text, code="javascript:alert(1)",
+                    venue=text, mentions=[Mention(file="n.md", line=1, section=text, context=text,
+                                                  label=text)])
+        infos.append(LinkInfo(link))
+    rules = TopicRules((Topic(HOSTILE[0], HOSTILE[1]),), {HOSTILE[0]: HOSTILE[1]})
+    infos[0].link.topic = HOSTILE[0]
+    markdown = render_markdown(group(infos, rules))
+    assert check_rendered(markdown) == []
+    html = _parser().render(markdown)
+    assert "<script" not in html and "<img" not in html and "<table" not in html
+    assert not re.search(r"""(href|src)=["']?javascript""", html)
+    assert "javascript:alert" in html  # shown as text, never as a link
+    for text in HOSTILE:  # each shows up as its own text
+        visible = " ".join(text.split())
+        assert visible.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html
+
+
+def test_md_escapes_everything_that_could_be_syntax() -> None:
+    html = _parser().render(md("*a* [b](c) <d> `e` | f & g \\ h"))
+    assert html == "<p>*a* [b](c) &lt;d&gt; `e` | f &amp; g \\ h</p>\n"
+
+
+def test_json_format_has_the_same_grouping(shipped: list[LinkInfo]) -> None:
+    groups = group(shipped, load_topics(ROOT / "data" / "topics.toml"))
+    data = json.loads(render_json(groups))
+    assert [t["name"] for t in data["topics"]] == [g.name for g in groups]
+    assert [[lk["key"] for lk in t["links"]] for t in data["topics"]] == [
+        [i.link.key for i in g.infos] for g in groups]
+
+
+def test_topic_filter_and_unknown_topic(shipped: list[LinkInfo]) -> None:
+    rules = load_topics(ROOT / "data" / "topics.toml")
+    (only,) = group(shipped, rules, ["Mixture of experts"])
+    assert {i.link.key for i in only.infos} >= {"microsoft-tutel", "deepspeed-mixture-of-experts"}
+    with pytest.raises(ValueError, match="unknown topic"):
+        group(shipped, rules, ["Nope"])
+
+
+def test_committed_outputs_are_what_build_produces(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    out = subprocess.run([sys.executable, "-m", "paperindex", "build", "--out", "out"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "out" / "READING_LIST.md").read_text(encoding="utf-8") == (
+        ROOT / "READING_LIST.md").read_text(encoding="utf-8")
+    assert (tmp_path / "out" / "references.bib").read_text(encoding="utf-8") == (
+        ROOT / "references.bib").read_text(encoding="utf-8")
+    # offline and read-only on the catalogue: every key already exists
+    assert (tmp_path / "data" / "links.csv").read_bytes() == (ROOT / "data" / "links.csv").read_bytes()
