@@ -54,12 +54,19 @@ _MATH_COMMANDS = frozenset(
 )
 _MATH_WITH_ARG = frozenset({"mathcal", "mathbf", "mathrm", "mathit", "sqrt"})
 _MATH_TOKEN = re.compile(r"\\([A-Za-z]+)|([A-Za-z0-9 +\-*/=<>()\[\]|.,;:'!^_{}])|(.)", re.S)
-_WORD = re.compile(r"\S+")
 _EDGE = "\"'.,:;!?“”‘’"
 _SAFE_URL_CHARS = "/:@!$&'()*+,;=?#%-._~"
-_CJK = re.compile(
-    "[\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-    "\uf900-\ufaff\U00020000-\U0003ffff]"
+_CJK_RANGES = (
+    "\u1100-\u11ff\u2e80-\u2fdf\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+    "\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff"
+)
+_CJK = re.compile(f"[{_CJK_RANGES}]")
+# Words for acronym protection: runs of CJK and runs of anything else but spaces, so a title
+# written without spaces (天工Skywork-13B開源) still protects only `Skywork-13B`.
+_WORD = re.compile(f"[{_CJK_RANGES}]+|[^\\s{_CJK_RANGES}]+")
+# Where CJK meets other text: transliterated syllables need a space there.
+_CJK_EDGE = re.compile(
+    f"(?<=[{_CJK_RANGES}])(?=[^\\s{_CJK_RANGES}])|(?<=[^\\s{_CJK_RANGES}])(?=[{_CJK_RANGES}])"
 )
 
 
@@ -175,6 +182,8 @@ def _protect_word(word: str) -> bool:
 def latex(s: str, dialect: Dialect, protect: bool = False) -> str:
     """`s` as a BibTeX field value: safe math kept, text escaped, acronyms protected."""
     s = " ".join(s.split())
+    if dialect == "bibtex":
+        s = _CJK_EDGE.sub(" ", s)
     pieces = []
     pos = 0
     for m in _MATH.finditer(s):
