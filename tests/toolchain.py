@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,22 +48,26 @@ def bibtex_problems(bib: str, workdir: Path, style: str) -> list[str]:
         "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{url}\n"
         f"{natbib}\n\\begin{{document}}\n\\nocite{{*}}\n\\bibliographystyle{{{style}}}\n"
         "\\bibliography{refs}\n\\end{document}\n", encoding="utf-8")
-    problems = []
+    return _cycle(workdir, "bibtex",
+                  lambda line: bool(re.search(r"warning|error", line, re.I))
+                  and "warning$ -- 0" not in line)
+
+
+def _cycle(workdir: Path, tool: str, is_problem: Callable[[str], bool]) -> list[str]:
+    """pdflatex, `tool doc`, pdflatex twice: problems from the tool's .blg and LaTeX's .log."""
     first = _run([*LATEX, "doc.tex"], workdir)
     if first.returncode:
         return [f"pdflatex failed: {first.stdout[-2000:]}"]
-    bib_run = _run(["bibtex", "doc"], workdir)
+    run = _run([tool, "doc"], workdir)
     blg = (workdir / "doc.blg").read_text(encoding="utf-8", errors="replace")
-    problems += [line for line in blg.splitlines()
-                 if re.search(r"warning|error", line, re.I) and "warning$ -- 0" not in line]
-    if bib_run.returncode:
-        problems.append(f"bibtex exit {bib_run.returncode}")
+    problems = [line for line in blg.splitlines() if is_problem(line)]
+    if run.returncode:
+        problems.append(f"{tool} exit {run.returncode}: {run.stdout[-1000:]}")
     for _ in range(2):
         final = _run([*LATEX, "doc.tex"], workdir)
     if final.returncode:
         problems.append(f"pdflatex failed: {final.stdout[-2000:]}")
-    problems += _latex_problems(workdir / "doc.log")
-    return problems
+    return problems + _latex_problems(workdir / "doc.log")
 
 
 def biber_problems(bib: str, workdir: Path) -> list[str]:
@@ -75,19 +80,7 @@ def biber_problems(bib: str, workdir: Path) -> list[str]:
         "\\usepackage[backend=biber]{biblatex}\n\\addbibresource{refs.bib}\n"
         "\\begin{document}\n\\begin{CJK}{UTF8}{gbsn}\n\\nocite{*}\n\\printbibliography\n"
         "\\end{CJK}\n\\end{document}\n", encoding="utf-8")
-    first = _run([*LATEX, "doc.tex"], workdir)
-    if first.returncode:
-        return [f"pdflatex failed: {first.stdout[-2000:]}"]
-    run = _run(["biber", "doc"], workdir)
-    blg = (workdir / "doc.blg").read_text(encoding="utf-8", errors="replace")
-    problems = [line for line in blg.splitlines() if re.search(r"\b(WARN|ERROR)\b", line)]
-    if run.returncode:
-        problems.append(f"biber exit {run.returncode}: {run.stdout[-1000:]}")
-    for _ in range(2):
-        final = _run([*LATEX, "doc.tex"], workdir)
-    if final.returncode:
-        problems.append(f"pdflatex failed: {final.stdout[-2000:]}")
-    return problems + _latex_problems(workdir / "doc.log")
+    return _cycle(workdir, "biber", lambda line: bool(re.search(r"\b(WARN|ERROR)\b", line)))
 
 
 def pandoc_problems(bib: str, workdir: Path) -> list[str]:

@@ -127,6 +127,19 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def _output(path: Path) -> Path | None:
+    """None for "-": the text goes to stdout instead of a file."""
+    return None if str(path) == "-" else path
+
+
+def _done(text: str, output: Path | None, what: str) -> int:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _say(f"wrote {output}: {what}")
+    return EXIT_OK
+
+
 def _split(values: Sequence[str] | None) -> list[str]:
     return [v for value in values or [] for v in value.replace(",", " ").split()]
 
@@ -134,31 +147,23 @@ def _split(values: Sequence[str] | None) -> list[str]:
 def _cmd_bib(args: argparse.Namespace) -> int:
     from .api import write_bibtex
 
-    output = None if str(args.output) == "-" else args.output
+    output = _output(args.output)
     text = write_bibtex(output, args.catalogue, args.store, style=args.style,
                         dialect=args.dialect, topics=_split(args.topic) or None,
                         kinds=_split(args.kind) or None)
-    count = text.count("\n@")
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        _say(f"wrote {output}: {count} entries ({args.style} style, {args.dialect})")
-    return EXIT_OK
+    return _done(text, output, f"{text.count(chr(10) + '@')} entries ({args.style} style, "
+                 f"{args.dialect})")
 
 
 def _cmd_reading_list(args: argparse.Namespace) -> int:
     from .api import reading_list
 
-    output = None if str(args.output) == "-" else args.output
+    output = _output(args.output)
     if output is not None and args.format == "json" and output.suffix == ".md":
         output = output.with_suffix(".json")
     text = reading_list(output, args.catalogue, args.store, args.topics_file,
                         _split(args.topic) or None, args.format)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        _say(f"wrote {output}")
-    return EXIT_OK
+    return _done(text, output, f"{args.format} reading list")
 
 
 def _cmd_build(args: argparse.Namespace) -> int:

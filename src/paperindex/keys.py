@@ -79,7 +79,7 @@ def _site(host: str) -> str:
     return core[-1] if core else host
 
 
-def identity_key(link: Link) -> str:
+def readable_key(link: Link) -> str:
     """A readable key from what the link is and where it lives."""
     if link.source == "arxiv":
         return "arxiv-" + slug(link.id)
@@ -100,7 +100,7 @@ def proposed_key(link: Link, force: bool = False) -> str | None:
         return paper_key(link.authors.split("; "), link.year, link.auto_title)
     if link.source == "arxiv" and not force:
         return None
-    return identity_key(link)
+    return readable_key(link)
 
 
 def unique_key(base: str, taken: set[str]) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -115,40 +116,45 @@ def link_store_path(store_path: Path) -> Path:
     return store_path.with_name(LINK_STORE_NAME)
 
 
-def load_link_store(path: Path) -> LinkStore:
-    """The link store at `path`; an empty one when the file does not exist."""
+_Store = TypeVar("_Store", MetadataStore, LinkStore)
+
+
+def _load(cls: type[_Store], path: Path) -> _Store:
     if not path.exists():
-        return LinkStore()
+        return cls()
     try:
-        return LinkStore.model_validate_json(path.read_bytes())
+        return cls.model_validate_json(path.read_bytes())
     except ValidationError as exc:
-        raise MetadataError(f"{path}: not a valid link store: {exc}") from exc
+        raise MetadataError(f"{path}: not a valid {cls.__name__}: {exc}") from exc
 
 
-def save_link_store(store: LinkStore, path: Path) -> None:
-    """Write the link store atomically, sorted and pretty."""
-    data = store.model_dump(mode="json")
-    data["records"] = dict(sorted(data["records"].items()))
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
-
-
-def load_store(path: Path = DEFAULT_STORE) -> MetadataStore:
-    """The store at `path`; an empty one when the file does not exist."""
-    if not path.exists():
-        return MetadataStore()
-    try:
-        return MetadataStore.model_validate_json(path.read_bytes())
-    except ValidationError as exc:
-        raise MetadataError(f"{path}: not a valid metadata store: {exc}") from exc
-
-
-def dump_store(store: MetadataStore) -> str:
-    """The store as sorted, pretty JSON (the exact bytes written to disk)."""
+def _dumps(store: MetadataStore | LinkStore) -> str:
+    """Sorted, pretty JSON: the exact bytes written to disk."""
     data = store.model_dump(mode="json")
     data["records"] = dict(sorted(data["records"].items()))
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def load_link_store(path: Path) -> LinkStore:
+    """The link store at `path`; an empty one when the file does not exist."""
+    return _load(LinkStore, path)
+
+
+def save_link_store(store: LinkStore, path: Path) -> None:
+    """Write the link store atomically."""
+    atomic_write_text(path, _dumps(store))
+
+
+def load_store(path: Path = DEFAULT_STORE) -> MetadataStore:
+    """The arXiv store at `path`; an empty one when the file does not exist."""
+    return _load(MetadataStore, path)
+
+
+def dump_store(store: MetadataStore) -> str:
+    """The arXiv store as it is written to disk."""
+    return _dumps(store)
+
+
 def save_store(store: MetadataStore, path: Path = DEFAULT_STORE) -> None:
-    """Write the store atomically."""
-    atomic_write_text(path, dump_store(store))
+    """Write the arXiv store atomically."""
+    atomic_write_text(path, _dumps(store))
