@@ -65,7 +65,7 @@ def test_refresh_fetches_reports_and_updates_derived_columns(
     assert all(ua.startswith("paperindex/") for ua in server.user_agents)
     # second run: everything fresh, no request at all
     n = len(server.requests)
-    assert run(project, server, "--ids", "2312.00752") == 0
+    assert run(project, server, "--ids", "2312.00752v1") == 0  # a cited version is fine
     assert "unchanged 1: 2312.00752" in capsys.readouterr().out
     run(project, server)
     assert len(server.requests) == n + 1 + 2  # --ids forced one; the unknown id is retried (2)

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import catalogue as cat
 from .arxiv_api import ApiConfig, ArxivClient, Clock, SystemClock
 from .files import locked
+from .identity import parse_arxiv_id
 from .keys import assign_keys
 from .metadata import (
     DEFAULT_STORE,
@@ -59,6 +60,12 @@ class RefreshReport:
         return not self.failed
 
 
+def _versionless(ident: str) -> str:
+    """`2312.00752v2` → `2312.00752`: a refresh always fetches the latest version."""
+    parsed = parse_arxiv_id(ident.strip())
+    return parsed[0] if parsed else ident.strip()
+
+
 def _describe_change(old: ArxivRecord, new: ArxivRecord) -> str:
     if old.version != new.version:
         return f"new version {old.version} → {new.version}"
@@ -94,7 +101,8 @@ def refresh(
         catalogue = cat.load(catalogue_path)
         store = load_store(store_path)
         catalogue_ids = [lk.id for lk in catalogue.links if lk.source == "arxiv"]
-        report.papers = list(dict.fromkeys(ids if ids else catalogue_ids))
+        asked = [_versionless(i) for i in ids] if ids else catalogue_ids
+        report.papers = list(dict.fromkeys(asked))
         now = clock.now()
         if ids or force_all:
             report.due = list(report.papers)
