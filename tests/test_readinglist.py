@@ -273,3 +273,22 @@ def test_committed_outputs_are_what_build_produces(tmp_path: Path) -> None:
         ROOT / "references.bib").read_text(encoding="utf-8")
     # offline and read-only on the catalogue: every key already exists
     assert (tmp_path / "data" / "links.csv").read_bytes() == (ROOT / "data" / "links.csv").read_bytes()
+
+
+def test_cli_reading_list_json_and_bib_topic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from paperindex.cli import main
+
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    catalogue = str(tmp_path / "data" / "links.csv")
+    store = str(tmp_path / "data" / "metadata" / "arxiv.json")
+    out = tmp_path / "list.md"
+    assert main(["reading-list", "--catalogue", catalogue, "--store", store, "--format", "json",
+                 "-o", str(out), "--topic", "Research tools"]) == 0
+    data = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert [t["name"] for t in data["topics"]] == ["Research tools"]
+    assert main(["bib", "--catalogue", catalogue, "--store", store, "-o", "-",
+                 "--topic", "Mixture of experts"]) == 0
+    bib = capsys.readouterr().out
+    assert bib.count("\n@") == 4 and "@misc{microsoft-tutel," in bib
+    assert main(["bib", "--catalogue", catalogue, "--store", store, "--topic", "Nope"]) == 1
+    assert "unknown topic(s): Nope" in capsys.readouterr().err

@@ -10,7 +10,8 @@ from . import catalogue as cat
 from .extract import ExtractResult, FileReport, extract_paths
 from .files import locked
 from .metadata import DEFAULT_STORE, link_store_path, load_link_store, load_store
-from .view import LinkInfo, load_infos, select
+from .model import Link
+from .view import LinkInfo, infos_for, load_infos, select
 
 
 @dataclass
@@ -54,6 +55,11 @@ def ensure_keys(catalogue_path: Path = cat.DEFAULT_CATALOGUE) -> list[str]:
     An exporter never invents a key: arXiv papers still waiting for metadata get their identity
     key (`arxiv-2312-00752`) here, saved atomically, and keep it for good.
     """
+    return [link.key for link in _keyed(catalogue_path)[1]]
+
+
+def _keyed(catalogue_path: Path) -> tuple[cat.Catalogue, list[Link]]:
+    """The catalogue with every link keyed (saved first when keys were added), and those links."""
     from .keys import assign_keys
 
     with locked(catalogue_path, timeout=30):
@@ -61,7 +67,7 @@ def ensure_keys(catalogue_path: Path = cat.DEFAULT_CATALOGUE) -> list[str]:
         assigned = assign_keys(catalogue.links, force=True)
         if assigned:
             cat.save(catalogue, catalogue_path)
-    return [link.key for link in assigned]
+    return catalogue, assigned
 
 
 def write_bibtex(
@@ -78,8 +84,8 @@ def write_bibtex(
     from .bibtex import BibOptions, bibtex
     from .files import atomic_write_text
 
-    ensure_keys(catalogue_path)
-    infos = _selected(catalogue_path, store_path, topics, kinds)
+    catalogue, _ = _keyed(catalogue_path)
+    infos = _selected(infos_for(catalogue.links, store_path), catalogue_path, topics, kinds)
     text = bibtex(infos, BibOptions(style=style, dialect=dialect))  # type: ignore[arg-type]
     if output is not None:
         atomic_write_text(output, text)
@@ -87,12 +93,11 @@ def write_bibtex(
 
 
 def _selected(
-    catalogue_path: Path, store_path: Path, topics: Sequence[str] | None,
+    infos: list[LinkInfo], catalogue_path: Path, topics: Sequence[str] | None,
     kinds: Sequence[str] | None,
 ) -> list[LinkInfo]:
     from .model import Kind
 
-    infos = load_infos(catalogue_path, store_path)
     if kinds:
         try:
             wanted = {Kind(k) for k in kinds}
@@ -123,18 +128,26 @@ def reading_list(
     """The reading list (Markdown, or JSON with `fmt="json"`); written atomically to `output`
     unless that is None.  Topic rules come from `topics.toml` beside the catalogue."""
     from .files import atomic_write_text
+
+    text = _reading_text(load_infos(catalogue_path, store_path), catalogue_path, topics_path,
+                         topics, fmt)
+    if output is not None:
+        atomic_write_text(output, text)
+    return text
+
+
+def _reading_text(infos: list[LinkInfo], catalogue_path: Path, topics_path: Path | None,
+                  topics: Sequence[str] | None, fmt: str) -> str:
     from .readinglist import group, render_json, render_markdown
     from .topics import load_topics
 
     if fmt not in ("md", "json"):
         raise ValueError(f"unknown format {fmt!r}; use md or json")
     rules = load_topics(topics_path or catalogue_path.parent / "topics.toml")
-    groups = group(load_infos(catalogue_path, store_path), rules, topics)
-    text = render_json(groups) if fmt == "json" else render_markdown(
-        groups, catalogue_path.as_posix())
-    if output is not None:
-        atomic_write_text(output, text)
-    return text
+    groups = group(infos, rules, topics)
+    if fmt == "json":
+        return render_json(groups)
+    return render_markdown(groups, catalogue_path.as_posix())
 
 
 @dataclass
@@ -151,9 +164,17 @@ def build(
     catalogue_path: Path = cat.DEFAULT_CATALOGUE,
     store_path: Path = DEFAULT_STORE,
 ) -> BuildResult:
-    """Everything, offline: `references.bib` and `READING_LIST.md` in `out_dir`."""
+    """Everything, offline: `references.bib` and `READING_LIST.md` in `out_dir`, from one read
+    of the catalogue and the stores."""
+    from .bibtex import bibtex
+    from .files import atomic_write_text
+
+    catalogue, _ = _keyed(catalogue_path)
+    infos = infos_for(catalogue.links, store_path)
+    bib = bibtex(infos)
+    markdown = _reading_text(infos, catalogue_path, None, None, "md")
     out_dir.mkdir(parents=True, exist_ok=True)
-    bib = write_bibtex(out_dir / "references.bib", catalogue_path, store_path)
-    reading_list(out_dir / "READING_LIST.md", catalogue_path, store_path)
+    atomic_write_text(out_dir / "references.bib", bib)
+    atomic_write_text(out_dir / "READING_LIST.md", markdown)
     return BuildResult(out_dir / "references.bib", out_dir / "READING_LIST.md",
-                       bib.count("\n@"))
+                       len(infos))
