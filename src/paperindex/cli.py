@@ -149,7 +149,7 @@ def _cmd_bib(args: argparse.Namespace) -> int:
 
     output = _output(args.output)
     text = write_bibtex(output, args.catalogue, args.store, style=args.style,
-                        dialect=args.dialect, topics=_split(args.topic) or None,
+                        dialect=args.dialect, topics=args.topic or None,
                         kinds=_split(args.kind) or None)
     return _done(text, output, f"{text.count(chr(10) + '@')} entries ({args.style} style, "
                  f"{args.dialect})")
@@ -162,7 +162,7 @@ def _cmd_reading_list(args: argparse.Namespace) -> int:
     if output is not None and args.format == "json" and output.suffix == ".md":
         output = output.with_suffix(".json")
     text = reading_list(output, args.catalogue, args.store, args.topics_file,
-                        _split(args.topic) or None, args.format)
+                        args.topic or None, args.format)
     return _done(text, output, f"{args.format} reading list")
 
 
@@ -219,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dialect", choices=("bibtex", "biblatex"), default="bibtex",
                    help="bibtex: standard .bst types and fields, ASCII; biblatex: @online, "
                    "@software, @dataset, eprinttype, UTF-8")
-    p.add_argument("--topic", action="append", metavar="T", help="only links of these topics")
+    p.add_argument("--topic", action="append", metavar="T",
+                   help="only links of this topic (repeat for more)")
     p.add_argument("--kind", action="append", metavar="K,...",
                    help="only these kinds (paper, code, dataset, model, post, article, page)")
     p.set_defaults(run=_cmd_bib)
@@ -228,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     _catalogue_args(p)
     p.add_argument("-o", "--output", type=Path, default=Path("READING_LIST.md"),
                    help="output file, or - for stdout (default: READING_LIST.md)")
-    p.add_argument("--topic", action="append", metavar="T", help="only these topics")
+    p.add_argument("--topic", action="append", metavar="T",
+                   help="only this topic (repeat for more)")
     p.add_argument("--format", choices=("md", "json"), default="md")
     p.add_argument("--topics-file", type=Path,
                    help="topic rules (default: topics.toml beside the catalogue)")
