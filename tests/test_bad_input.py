@@ -144,3 +144,17 @@ def test_50mb_file_in_bounded_memory(tmp_path: Path) -> None:
     assert count == i
     # The text alone is ~50 MB as UTF-8 and ~70 MB as a Python str; streaming keeps growth small.
     assert grown_mb < 40, f"memory grew by {grown_mb} MB while reading a 50 MB file"
+
+
+def test_damaged_utf8_chinese_stays_utf8_and_keeps_every_link(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.md"
+    text = ("## 标题\n" + LINE) * 20
+    data = text.encode("utf-8")
+    start_of_line_2 = len("## 标题\n".encode())
+    damaged = data[:start_of_line_2] + b"\xa1" + data[start_of_line_2:]
+    path.write_bytes(damaged)
+    result = extract_paths([path])
+    (report,) = result.files
+    assert report.encoding == "utf-8"
+    assert report.warnings == ["not valid UTF-8: 1 undecodable byte(s) replaced with U+FFFD"]
+    assert len(result.citations) == 40 and result.citations[-1].mention.section == "标题"

@@ -444,25 +444,34 @@ def iter_note_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str, str]]:
             yield root, str(root), "not found"
 
 
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile(b"[\\x80-\\xff]")
+
+
 def detect_encoding(path: Path) -> tuple[str, str]:
     """(encoding, warning) for a text file, or ("", reason) when it is binary.
 
-    UTF-8 (a BOM allowed) is the norm.  A file that is not valid UTF-8 but decodes strictly as
-    GB18030 is read as GB18030 (the common encoding of Chinese notes on Windows), with a warning.
-    Otherwise undecodable bytes are replaced and counted, so no valid text is lost.
+    UTF-8 (a BOM allowed) is the norm.  A file whose non-ASCII bytes are mostly not UTF-8 but
+    decode strictly as GB18030 (the common encoding of Chinese notes on Windows) is read as
+    GB18030, with a warning.  Otherwise it is UTF-8 with its few undecodable bytes replaced and
+    counted: a single corrupt byte in a UTF-8 file must not turn the whole file into mojibake.
     """
     decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
-    bad = 0
-    first = True
+    bad = non_ascii = 0
     with path.open("rb") as f:
+        first = True
         while chunk := f.read(BLOCK_CHARS):
             if first and b"\x00" in chunk[:8192]:
                 return "", "binary (NUL bytes)"
             first = False
-            bad += len(re.findall("[\udc80-\udcff]", decoder.decode(chunk)))
-        bad += len(re.findall("[\udc80-\udcff]", decoder.decode(b"", final=True)))
+            non_ascii += len(_NON_ASCII.findall(chunk))
+            bad += len(_ESCAPED.findall(decoder.decode(chunk)))
+        bad += len(_ESCAPED.findall(decoder.decode(b"", final=True)))
     if bad == 0:
         return "utf-8-sig", ""
+    replaced = f"not valid UTF-8: {bad} undecodable byte(s) replaced with U+FFFD"
+    if bad < non_ascii // 4:  # mostly valid UTF-8: a damaged UTF-8 file, not another encoding
+        return "utf-8-sig", replaced
     gb = codecs.getincrementaldecoder("gb18030")(errors="strict")
     try:
         with path.open("rb") as f:
@@ -470,7 +479,7 @@ def detect_encoding(path: Path) -> tuple[str, str]:
                 gb.decode(chunk)
             gb.decode(b"", final=True)
     except UnicodeDecodeError:
-        return "utf-8-sig", f"not valid UTF-8: {bad} undecodable byte(s) replaced with U+FFFD"
+        return "utf-8-sig", replaced
     return "gb18030", "not UTF-8; decoded as GB18030"
 
 
