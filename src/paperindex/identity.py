@@ -8,6 +8,7 @@ the README ("Identity and canonical form"); each rule below names the forms it f
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
@@ -139,9 +140,9 @@ def identify(url: str) -> Identity | None:
         return None
     host = host.removeprefix("www.")
     segments = [s for s in parts.path.split("/") if s]
-    query = parse_qsl(parts.query, keep_blank_values=True)
-
-    for rule in (_arxiv, _openreview, _doi, _acl, _github, _huggingface, _twitter, _replicate):
+    query = parse_qsl(parts.query, keep_blank_values=True) if parts.query else []
+    rules = _RULES.get(host, (_arxiv,) if host.endswith(".arxiv.org") else ())
+    for rule in rules:
         found = rule(host, segments, query)
         if found is not None:
             return found
@@ -274,3 +275,20 @@ def _generic_kind(host: str, path: str) -> Kind:
     if any(seg in _ARTICLE_SEGMENTS for seg in path.split("/")):
         return Kind.ARTICLE
     return Kind.PAGE
+
+
+_Rule = Callable[[str, list[str], _Query], Identity | None]
+#: The rules that may claim a host; any other host is a generic page or article.
+_RULES: dict[str, tuple[_Rule, ...]] = {
+    **{h: (_arxiv,) for h in _ARXIV_HOSTS},
+    **{h: (_twitter,) for h in _TWITTER_HOSTS},
+    "huggingface.co": (_arxiv, _huggingface),
+    "hf.co": (_huggingface,),
+    "openreview.net": (_openreview,),
+    "doi.org": (_doi,),
+    "dx.doi.org": (_doi,),
+    "aclanthology.org": (_acl,),
+    "aclweb.org": (_acl,),
+    "github.com": (_github,),
+    "replicate.com": (_replicate,),
+}
