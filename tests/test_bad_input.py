@@ -105,6 +105,9 @@ def _cpu_seconds(fn: Callable[[], object]) -> float:
         ("repeated arXiv prefixes", lambda n: "arXiv:" * (n // 6)),
         ("repeated dois", lambda n: "doi:10.1234/" * (n // 12)),
         ("heading hashes", lambda n: "# " * (n // 2)),
+        ("URLs glued by close parens", lambda n: "https://a.com/x)" * (n // 16)),
+        ("one line of many URLs", lambda n: "see https://a.com/x " * (n // 20)),
+        ("thread openers", lambda n: "D：https://a.com/q\n" * (n // 18)),
     ],
 )
 def test_pathological_text_is_linear(name: str, make: Callable[[int], str]) -> None:

@@ -294,10 +294,11 @@ def _plausible_host(netloc: str) -> bool:
 
 
 def _url_end(text: str, start: int, stop: int) -> int:
-    """End of a URL: the first closing bracket with no opening one inside the URL."""
-    span = text[start:stop]
-    if "(" not in span and ")" not in span and "[" not in span and "]" not in span:
-        return stop
+    """End of a URL: the first closing bracket with no opening one inside the URL.
+
+    Scans only as far as it must (never copies the rest of the run), so URLs glued by brackets
+    (`https://a/x)https://a/y)…`) stay linear.
+    """
     stack: list[str] = []
     for b in _BRACKETS.finditer(text, start, stop):
         ch = b.group()
@@ -386,11 +387,21 @@ def _fold(s: str) -> str:
     return " ".join(s.split())  # str.split is several times faster than a regex here
 
 
+_WINDOW = 4 * CONTEXT_CHARS
+
+
 def _excerpt(line: str, at: int) -> str:
-    """The line around offset `at`, whitespace-folded, at most CONTEXT_CHARS characters."""
-    folded = _fold(line)
-    if len(folded) <= CONTEXT_CHARS:
-        return folded
+    """The line around offset `at`, whitespace-folded, at most CONTEXT_CHARS characters.
+
+    Only a window around `at` is looked at, so a long line with many links stays linear.
+    """
+    if len(line) <= 2 * _WINDOW:
+        folded = _fold(line)
+        if len(folded) <= CONTEXT_CHARS:
+            return folded
+    else:
+        left = max(0, at - _WINDOW)
+        line, at = line[left : at + _WINDOW], at - left
     # Fold each side on its own so the window stays centred on the citation: a third before it.
     before, after = _fold(line[:at]), _fold(line[at:])
     sep = " " if before and line[at - 1 : at].isspace() else ""
