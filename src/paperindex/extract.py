@@ -5,9 +5,11 @@ punctuation onto about half of the URLs, or miss URLs glued to a preceding CJK c
 `benchmarks/extract_throughput.py`).  The scanner here stops a URL at anything that cannot be
 part of one in running text: whitespace, CJK characters, full-width and general punctuation.
 
-Every regular expression below is a single character class or a literal alternation, so no match
-can backtrack: the scan is linear in the input.  Files are read in blocks of whole lines (a URL
-never spans lines), so memory stays bounded however large a file is.
+Every regular expression below is a single character class, or starts from a literal with only
+bounded repetition after it, so none can backtrack more than a constant; each run of text is
+measured once and each candidate tried once, so the scan is linear in the input (the tests check
+the scaling on hostile shapes).  Files are read in blocks of whole lines (a URL never spans
+lines), so memory stays bounded however large a file is.
 """
 
 from __future__ import annotations
