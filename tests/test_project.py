@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +83,20 @@ def test_api_functions_are_not_shadowed_by_submodules() -> None:
         importlib.import_module(f"paperindex.{module}")
     assert callable(paperindex.identify) and callable(paperindex.refresh)
     assert paperindex.identify("https://arxiv.org/abs/2312.00752") is not None
+
+
+def test_readme_python_api_runs_with_plain_strings(tmp_path: Path, corpus: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's API example, as a researcher would type it (str paths, default locations)."""
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    (tmp_path / "notes").mkdir()
+    shutil.copy(corpus, tmp_path / "notes")
+    monkeypatch.chdir(tmp_path)
+    result = paperindex.update_catalogue(["notes/"])
+    assert len(paperindex.load_catalogue().links) == 34 and not result.written
+    assert len(paperindex.refresh(offline=True).have) == 14
+    paperindex.write_bibtex("references.bib", style="arxiv", dialect="biblatex")
+    assert (tmp_path / "references.bib").read_text(encoding="utf-8").count("\n@") == 34
+    text = paperindex.reading_list("READING_LIST.md", topics=["Mixture of experts"])
+    assert "## Mixture of experts" in text
+    assert paperindex.build().entries == 34

@@ -26,8 +26,8 @@ class UpdateResult:
 
 def update_catalogue(
     notes: Sequence[Path | str],
-    catalogue_path: Path = cat.DEFAULT_CATALOGUE,
-    store_path: Path = DEFAULT_STORE,
+    catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
+    store_path: Path | str = DEFAULT_STORE,
     progress: Callable[[FileReport], None] | None = None,
 ) -> UpdateResult:
     """Extract citations from `notes` and merge them into the catalogue file (atomically).
@@ -35,6 +35,7 @@ def update_catalogue(
     Metadata already in the store (offline) fills the derived columns and paper keys.
     A missing input path raises `FileNotFoundError` before anything is written.
     """
+    catalogue_path, store_path = Path(catalogue_path), Path(store_path)
     missing = [str(p) for p in notes if not Path(p).exists()]
     if missing:
         raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
@@ -49,13 +50,13 @@ def update_catalogue(
     return UpdateResult(result, summary, catalogue, written)
 
 
-def ensure_keys(catalogue_path: Path = cat.DEFAULT_CATALOGUE) -> list[str]:
+def ensure_keys(catalogue_path: Path | str = cat.DEFAULT_CATALOGUE) -> list[str]:
     """Give every link a key before an export, writing them to the catalogue first.
 
     An exporter never invents a key: arXiv papers still waiting for metadata get their identity
     key (`arxiv-2312-00752`) here, saved atomically, and keep it for good.
     """
-    return [link.key for link in _keyed(catalogue_path)[1]]
+    return [link.key for link in _keyed(Path(catalogue_path))[1]]
 
 
 def _keyed(catalogue_path: Path) -> tuple[cat.Catalogue, list[Link]]:
@@ -71,9 +72,9 @@ def _keyed(catalogue_path: Path) -> tuple[cat.Catalogue, list[Link]]:
 
 
 def write_bibtex(
-    output: Path | None = Path("references.bib"),
-    catalogue_path: Path = cat.DEFAULT_CATALOGUE,
-    store_path: Path = DEFAULT_STORE,
+    output: Path | str | None = Path("references.bib"),
+    catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
+    store_path: Path | str = DEFAULT_STORE,
     style: str = "arxiv",
     dialect: str = "bibtex",
     topics: Sequence[str] | None = None,
@@ -84,11 +85,12 @@ def write_bibtex(
     from .bibtex import BibOptions, bibtex
     from .files import atomic_write_text
 
+    catalogue_path = Path(catalogue_path)
     catalogue, _ = _keyed(catalogue_path)
-    infos = _selected(infos_for(catalogue.links, store_path), catalogue_path, topics, kinds)
+    infos = _selected(infos_for(catalogue.links, Path(store_path)), catalogue_path, topics, kinds)
     text = bibtex(infos, BibOptions(style=style, dialect=dialect))  # type: ignore[arg-type]
     if output is not None:
-        atomic_write_text(output, text)
+        atomic_write_text(Path(output), text)
     return text
 
 
@@ -118,10 +120,10 @@ def _selected(
 
 
 def reading_list(
-    output: Path | None = Path("READING_LIST.md"),
-    catalogue_path: Path = cat.DEFAULT_CATALOGUE,
-    store_path: Path = DEFAULT_STORE,
-    topics_path: Path | None = None,
+    output: Path | str | None = Path("READING_LIST.md"),
+    catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
+    store_path: Path | str = DEFAULT_STORE,
+    topics_path: Path | str | None = None,
     topics: Sequence[str] | None = None,
     fmt: str = "md",
 ) -> str:
@@ -129,10 +131,11 @@ def reading_list(
     unless that is None.  Topic rules come from `topics.toml` beside the catalogue."""
     from .files import atomic_write_text
 
-    text = _reading_text(load_infos(catalogue_path, store_path), catalogue_path, topics_path,
-                         topics, fmt)
+    catalogue_path = Path(catalogue_path)
+    text = _reading_text(load_infos(catalogue_path, Path(store_path)), catalogue_path,
+                         Path(topics_path) if topics_path else None, topics, fmt)
     if output is not None:
-        atomic_write_text(output, text)
+        atomic_write_text(Path(output), text)
     return text
 
 
@@ -160,17 +163,18 @@ class BuildResult:
 
 
 def build(
-    out_dir: Path = Path("."),
-    catalogue_path: Path = cat.DEFAULT_CATALOGUE,
-    store_path: Path = DEFAULT_STORE,
+    out_dir: Path | str = Path("."),
+    catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
+    store_path: Path | str = DEFAULT_STORE,
 ) -> BuildResult:
     """Everything, offline: `references.bib` and `READING_LIST.md` in `out_dir`, from one read
     of the catalogue and the stores."""
     from .bibtex import bibtex
     from .files import atomic_write_text
 
+    out_dir, catalogue_path = Path(out_dir), Path(catalogue_path)
     catalogue, _ = _keyed(catalogue_path)
-    infos = infos_for(catalogue.links, store_path)
+    infos = infos_for(catalogue.links, Path(store_path))
     bib = bibtex(infos)
     markdown = _reading_text(infos, catalogue_path, None, None, "md")
     out_dir.mkdir(parents=True, exist_ok=True)

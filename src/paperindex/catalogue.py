@@ -178,8 +178,9 @@ def _first_error(exc: ValidationError) -> str:
     return f"column {loc!r}: {err['msg']} (got {err.get('input')!r})"
 
 
-def load(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
+def load(path: Path | str = DEFAULT_CATALOGUE) -> Catalogue:
     """The catalogue at `path`; empty when the file does not exist."""
+    path = Path(path)
     if not path.exists():
         return Catalogue()
     try:
@@ -189,8 +190,9 @@ def load(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
     return loads(text, str(path))
 
 
-def save(catalogue: Catalogue, path: Path = DEFAULT_CATALOGUE) -> bool:
+def save(catalogue: Catalogue, path: Path | str = DEFAULT_CATALOGUE) -> bool:
     """Write the catalogue atomically; return False (and write nothing) when unchanged."""
+    path = Path(path)
     text = dumps(catalogue)
     if path.exists() and path.read_text(encoding="utf-8-sig") == text:
         return False

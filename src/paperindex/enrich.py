@@ -75,8 +75,8 @@ def _describe_change(old: ArxivRecord, new: ArxivRecord) -> str:
 
 
 def refresh(
-    catalogue_path: Path = cat.DEFAULT_CATALOGUE,
-    store_path: Path = DEFAULT_STORE,
+    catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
+    store_path: Path | str = DEFAULT_STORE,
     *,
     ids: Sequence[str] | None = None,
     force_all: bool = False,
@@ -95,6 +95,7 @@ def refresh(
     fetches every paper.  `offline` and `dry_run` only report.  Raises `LockedError` when another
     run holds the catalogue and `lock_wait` runs out.
     """
+    catalogue_path, store_path = Path(catalogue_path), Path(store_path)
     clock = clock or SystemClock()
     report = RefreshReport(offline=offline, dry_run=dry_run)
     with locked(catalogue_path, timeout=lock_wait, wait=lock_wait > 0):

@@ -119,7 +119,8 @@ def link_store_path(store_path: Path) -> Path:
 _Store = TypeVar("_Store", MetadataStore, LinkStore)
 
 
-def _load(cls: type[_Store], path: Path) -> _Store:
+def _load(cls: type[_Store], path: Path | str) -> _Store:
+    path = Path(path)
     if not path.exists():
         return cls()
     try:
@@ -135,17 +136,17 @@ def _dumps(store: MetadataStore | LinkStore) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def load_link_store(path: Path) -> LinkStore:
+def load_link_store(path: Path | str) -> LinkStore:
     """The link store at `path`; an empty one when the file does not exist."""
     return _load(LinkStore, path)
 
 
-def save_link_store(store: LinkStore, path: Path) -> None:
+def save_link_store(store: LinkStore, path: Path | str) -> None:
     """Write the link store atomically."""
-    atomic_write_text(path, _dumps(store))
+    atomic_write_text(Path(path), _dumps(store))
 
 
-def load_store(path: Path = DEFAULT_STORE) -> MetadataStore:
+def load_store(path: Path | str = DEFAULT_STORE) -> MetadataStore:
     """The arXiv store at `path`; an empty one when the file does not exist."""
     return _load(MetadataStore, path)
 
@@ -155,6 +156,6 @@ def dump_store(store: MetadataStore) -> str:
     return _dumps(store)
 
 
-def save_store(store: MetadataStore, path: Path = DEFAULT_STORE) -> None:
+def save_store(store: MetadataStore, path: Path | str = DEFAULT_STORE) -> None:
     """Write the arXiv store atomically."""
-    atomic_write_text(path, _dumps(store))
+    atomic_write_text(Path(path), _dumps(store))

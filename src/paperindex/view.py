@@ -124,15 +124,16 @@ def fallback_title(link: Link) -> str:
 
 
 def load_infos(
-    catalogue_path: Path = cat.DEFAULT_CATALOGUE, store_path: Path = DEFAULT_STORE
+    catalogue_path: Path | str = cat.DEFAULT_CATALOGUE, store_path: Path | str = DEFAULT_STORE
 ) -> list[LinkInfo]:
     """Every catalogue row joined with its metadata, in catalogue order."""
     catalogue = cat.load(catalogue_path)
     return infos_for(catalogue.links, store_path)
 
 
-def infos_for(links: Iterable[Link], store_path: Path = DEFAULT_STORE) -> list[LinkInfo]:
+def infos_for(links: Iterable[Link], store_path: Path | str = DEFAULT_STORE) -> list[LinkInfo]:
     """`links` joined with the metadata stores beside `store_path`."""
+    store_path = Path(store_path)
     arxiv = load_store(store_path)
     facts = load_link_store(link_store_path(store_path))
     return [
