@@ -107,15 +107,12 @@ def _selected(
             raise ValueError(f"{exc}; kinds are {', '.join(k.value for k in Kind)}") from None
         infos = select(infos, wanted)
     if topics:
-        from .topics import assign_topics, load_topics
+        from .topics import assign_topics, check_wanted, load_topics
 
         rules = load_topics(catalogue_path.parent / "topics.toml")
         by_topic = assign_topics(infos, rules)
-        wanted_topics = set(topics)
-        unknown = wanted_topics - {t.name for t in rules.topics} - set(by_topic.values())
-        if unknown:
-            raise ValueError(f"unknown topic(s): {', '.join(sorted(unknown))}")
-        infos = [i for i in infos if by_topic[i.link.identity] in wanted_topics]
+        chosen = check_wanted(topics, rules, by_topic.values())
+        infos = [i for i in infos if by_topic[i.link.identity] in chosen]
     return infos
 
 

@@ -151,11 +151,6 @@ def load_store(path: Path | str = DEFAULT_STORE) -> MetadataStore:
     return _load(MetadataStore, path)
 
 
-def dump_store(store: MetadataStore) -> str:
-    """The arXiv store as it is written to disk."""
-    return _dumps(store)
-
-
 def save_store(store: MetadataStore, path: Path | str = DEFAULT_STORE) -> None:
     """Write the arXiv store atomically."""
     atomic_write_text(Path(path), _dumps(store))

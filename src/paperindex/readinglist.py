@@ -16,7 +16,7 @@ from typing import Any
 
 from .bibtex import ExportError, safe_url
 from .model import KIND_ORDER, Kind
-from .topics import TopicRules, topic_of
+from .topics import TopicRules, check_wanted, topic_of
 from .view import LinkInfo
 
 # ASCII punctuation that can start Markdown syntax inline; backslash-escaped (CommonMark allows
@@ -89,10 +89,7 @@ def group(infos: Iterable[LinkInfo], rules: TopicRules,
     order = [t.name for t in rules.topics if t.name in by_topic]
     order += sorted(t for t in by_topic if t not in order)
     if topics is not None:
-        wanted = set(topics)
-        unknown = wanted - set(by_topic) - {t.name for t in rules.topics}
-        if unknown:
-            raise ValueError(f"unknown topic(s): {', '.join(sorted(unknown))}")
+        wanted = check_wanted(topics, rules, by_topic)
         order = [t for t in order if t in wanted]
     return [
         Group(name, rules.descriptions.get(name, ""),

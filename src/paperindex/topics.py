@@ -121,3 +121,13 @@ def topic_of(info: LinkInfo, rules: TopicRules) -> str:
 def assign_topics(infos: Iterable[LinkInfo], rules: TopicRules) -> dict[str, str]:
     """Topic by link identity."""
     return {info.link.identity: topic_of(info, rules) for info in infos}
+
+
+def check_wanted(wanted: Iterable[str], rules: TopicRules, present: Iterable[str]) -> set[str]:
+    """`wanted` as a set, or `ValueError` naming the topics that neither the rules nor the
+    links (curated topics, section headings) know."""
+    wanted = set(wanted)
+    unknown = wanted - {t.name for t in rules.topics} - set(present)
+    if unknown:
+        raise ValueError(f"unknown topic(s): {', '.join(sorted(unknown))}")
+    return wanted
