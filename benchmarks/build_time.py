@@ -29,8 +29,10 @@ def measure(args: list[str], runs: int) -> tuple[float, float, float]:
         subprocess.run(args, cwd=ROOT, check=True, capture_output=True)
         walls.append(time.perf_counter() - start)
         after = os.times()
-        cpus.append((after.children_user - before.children_user)
-                    + (after.children_system - before.children_system))
+        cpus.append(
+            (after.children_user - before.children_user)
+            + (after.children_system - before.children_system)
+        )
     return min(walls), statistics.median(walls), statistics.median(cpus)
 
 

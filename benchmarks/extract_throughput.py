@@ -80,14 +80,19 @@ def best_time(fn: Callable[[], object], repeat: int) -> float:
 def gold_urls(catalogue: Path) -> set[str]:
     from paperindex import catalogue as cat
 
-    return {m.cited for link in cat.load(catalogue).links for m in link.mentions
-            if m.cited.startswith(("http://", "https://"))}
+    return {
+        m.cited
+        for link in cat.load(catalogue).links
+        for m in link.mentions
+        if m.cited.startswith(("http://", "https://"))
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notes", type=Path,
-                        default=ROOT.parent / "shared" / "corpus" / "research-notes.md")
+    parser.add_argument(
+        "--notes", type=Path, default=ROOT.parent / "shared" / "corpus" / "research-notes.md"
+    )
     parser.add_argument("--catalogue", type=Path, default=ROOT / "data/links.csv")
     parser.add_argument("--mb", type=float, default=20.0)
     parser.add_argument("--repeat", type=int, default=3)
@@ -98,10 +103,14 @@ def main() -> None:
     big = "\n".join([notes] * copies)
     size_mb = len(big.encode("utf-8")) / 1e6
     gold = gold_urls(args.catalogue)
-    print(f"corpus: {args.notes.name} x {copies} = {size_mb:.1f} MB; "
-          f"{len(gold)} distinct cited URLs in the acceptance corpus")
-    print(f"{'tool':<14} {'MB/s':>8} {'seconds':>8} {'exact':>7} {'stray':>6}  "
-          "examples of stray matches")
+    print(
+        f"corpus: {args.notes.name} x {copies} = {size_mb:.1f} MB; "
+        f"{len(gold)} distinct cited URLs in the acceptance corpus"
+    )
+    print(
+        f"{'tool':<14} {'MB/s':>8} {'seconds':>8} {'exact':>7} {'stray':>6}  "
+        "examples of stray matches"
+    )
 
     rows = {}
     for name, make in TOOLS.items():
@@ -116,8 +125,10 @@ def main() -> None:
         stray = sorted({u for u in found if u not in gold})
         rows[name] = size_mb / seconds
         examples = "; ".join(s if len(s) < 60 else s[:57] + "..." for s in stray[:2])
-        print(f"{name:<14} {size_mb / seconds:8.2f} {seconds:8.2f} {exact:>4}/{len(gold)} "
-              f"{len(stray):>6}  {examples}")
+        print(
+            f"{name:<14} {size_mb / seconds:8.2f} {seconds:8.2f} {exact:>4}/{len(gold)} "
+            f"{len(stray):>6}  {examples}"
+        )
     for ours in ("paperindex", "(no URL cache)"):
         for name in ("urlextract", "linkify-it-py"):
             if ours in rows and name in rows:

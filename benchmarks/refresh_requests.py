@@ -34,15 +34,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ids", type=int, default=1000)
     parser.add_argument("--delay", type=float, default=3.0)
-    parser.add_argument("--feed", type=Path,
-                        default=ROOT.parent / "shared" / "reference" / "arxiv" / "feed.xml")
+    parser.add_argument(
+        "--feed", type=Path, default=ROOT.parent / "shared" / "reference" / "arxiv" / "feed.xml"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         notes = work / "notes.md"
-        notes.write_text("".join(f"- arXiv:2401.{n:05d}\n" for n in range(args.ids)),
-                         encoding="utf-8")
+        notes.write_text(
+            "".join(f"- arXiv:2401.{n:05d}\n" for n in range(args.ids)), encoding="utf-8"
+        )
         update_catalogue([notes], work / "links.csv", work / "arxiv.json")
         with serve(args.feed, synthesize=True) as server:
             config = ApiConfig(base_url=server.url, delay=args.delay)
@@ -56,12 +58,16 @@ def main() -> None:
             requests_second = len(server.requests) - requests_first
     floor = max(0, requests_first - 1) * args.delay
     print(f"ids: {args.ids}; fetched {len(first.fetched)}, failed {len(first.failed)}")
-    print(f"first run:  {requests_first} requests (expected {-(-args.ids // 100)}), "
-          f"{wall:.1f} s wall; politeness floor {floor:.1f} s "
-          f"({requests_first} requests, {args.delay:g} s apart); overhead {wall - floor:.2f} s "
-          f"({wall / floor if floor else float('nan'):.3f}x the floor)")
-    print(f"second run: {requests_second} requests, {wall2:.2f} s wall "
-          f"({len(second.due)} due on the fresh store)")
+    print(
+        f"first run:  {requests_first} requests (expected {-(-args.ids // 100)}), "
+        f"{wall:.1f} s wall; politeness floor {floor:.1f} s "
+        f"({requests_first} requests, {args.delay:g} s apart); overhead {wall - floor:.2f} s "
+        f"({wall / floor if floor else float('nan'):.3f}x the floor)"
+    )
+    print(
+        f"second run: {requests_second} requests, {wall2:.2f} s wall "
+        f"({len(second.due)} due on the fresh store)"
+    )
 
 
 if __name__ == "__main__":

@@ -72,8 +72,14 @@ def link_record(entry: dict[str, Any]) -> LinkRecord:
     """A typed record from one entry of reference/links.json."""
     facts = entry["facts"]
     authors = facts.get("authors") or ([facts["publisher"]] if facts.get("publisher") else [])
-    description = next((facts[k] for k in ("description", "repo_description", "summary",
-                                            "one_line", "opening_line") if facts.get(k)), None)
+    description = next(
+        (
+            facts[k]
+            for k in ("description", "repo_description", "summary", "one_line", "opening_line")
+            if facts.get(k)
+        ),
+        None,
+    )
     return LinkRecord(
         title=facts.get("title") or facts.get("pretty_name"),
         authors=list(authors),
@@ -106,11 +112,17 @@ def main() -> int:
 
     update_catalogue([args.shared / "corpus" / "research-notes.md"], args.catalogue, args.store)
     with serve(reference / "arxiv" / "feed.xml", port=PORT) as server:
-        report = refresh(args.catalogue, args.store, force_all=True,
-                         config=ApiConfig(base_url=server.url, delay=0.0))
-    print(f"refresh: fetched {len(report.fetched)}, updated {len(report.updated)}, "
-          f"unchanged {len(report.unchanged)}, failed {len(report.failed)}, "
-          f"{report.requests} request(s)")
+        report = refresh(
+            args.catalogue,
+            args.store,
+            force_all=True,
+            config=ApiConfig(base_url=server.url, delay=0.0),
+        )
+    print(
+        f"refresh: fetched {len(report.fetched)}, updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}, failed {len(report.failed)}, "
+        f"{report.requests} request(s)"
+    )
     store = load_store(args.store)
     store.note = ARXIV_NOTE
     save_store(store, args.store)

@@ -24,5 +24,7 @@ def corpus() -> Path:
 def reference() -> Path:
     """The reference metadata folder (../shared/reference)."""
     if not (REFERENCE / "arxiv" / "feed.xml").exists():
-        pytest.skip(f"reference metadata not found at {REFERENCE} (../shared is provided by the team)")
+        pytest.skip(
+            f"reference metadata not found at {REFERENCE} (../shared is provided by the team)"
+        )
     return REFERENCE

@@ -26,8 +26,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 ATOM = "http://www.w3.org/2005/Atom"
-NS = {"atom": ATOM, "opensearch": "http://a9.com/-/spec/opensearch/1.1/",
-      "arxiv": "http://arxiv.org/schemas/atom"}
+NS = {
+    "atom": ATOM,
+    "opensearch": "http://a9.com/-/spec/opensearch/1.1/",
+    "arxiv": "http://arxiv.org/schemas/atom",
+}
 for prefix, uri in NS.items():
     ET.register_namespace("" if prefix == "atom" else prefix, uri)
 
@@ -38,7 +41,11 @@ def load_entries(feed_path: Path) -> dict[str, ET.Element]:
     entries = {}
     for entry in root.findall("atom:entry", NS):
         short = (entry.findtext("atom:id", "", NS)).rsplit("/abs/", 1)[-1]
-        ident = short.rsplit("v", 1)[0] if short[-1].isdigit() and "v" in short.split("/")[-1] else short
+        ident = (
+            short.rsplit("v", 1)[0]
+            if short[-1].isdigit() and "v" in short.split("/")[-1]
+            else short
+        )
         entries[ident] = entry
     return entries
 
@@ -48,8 +55,9 @@ class FakeArxiv(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, entries: dict[str, ET.Element], synthesize: bool = False,
-                 port: int = 0) -> None:
+    def __init__(
+        self, entries: dict[str, ET.Element], synthesize: bool = False, port: int = 0
+    ) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.entries = entries
         self.synthesize = synthesize

@@ -47,8 +47,13 @@ def _ids(request: requests.PreparedRequest) -> list[str]:
     return parse_qs(urlsplit(request.url or "").query)["id_list"][0].split(",")
 
 
-def _answer(entries: dict[str, ET.Element], *, order: str = "asked", drop: frozenset[str] = frozenset(),
-            per_page: int | None = None):  # type: ignore[no-untyped-def]
+def _answer(
+    entries: dict[str, ET.Element],
+    *,
+    order: str = "asked",
+    drop: frozenset[str] = frozenset(),
+    per_page: int | None = None,
+):  # type: ignore[no-untyped-def]
     """A callback answering id_list queries like arXiv, optionally shuffled, lossy or paged."""
 
     def callback(request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
@@ -70,7 +75,9 @@ def client(clock: FakeClock, **kw: float | int | str) -> ArxivClient:
 
 
 @responses.activate
-def test_batches_of_100_three_seconds_apart_with_our_user_agent(entries: dict[str, ET.Element]) -> None:
+def test_batches_of_100_three_seconds_apart_with_our_user_agent(
+    entries: dict[str, ET.Element],
+) -> None:
     ids = list(entries)
     synthetic = {}
     for n in range(250 - len(ids)):
@@ -88,7 +95,11 @@ def test_batches_of_100_three_seconds_apart_with_our_user_agent(entries: dict[st
     assert all(c.request.headers["User-Agent"].startswith("paperindex/") for c in responses.calls)
     assert all(c.request.url.startswith(API + "?") for c in responses.calls)
     # no "max_results" smaller than the batch: nothing silently truncated
-    assert [parse_qs(urlsplit(c.request.url).query)["max_results"] for c in responses.calls] == [["100"], ["100"], ["50"]]
+    assert [parse_qs(urlsplit(c.request.url).query)["max_results"] for c in responses.calls] == [
+        ["100"],
+        ["100"],
+        ["50"],
+    ]
 
 
 @responses.activate
@@ -108,7 +119,11 @@ def test_paging_follows_total_results(entries: dict[str, ET.Element]) -> None:
     responses.add_callback(responses.GET, API, callback=_answer(entries, per_page=5))
     result = client(FakeClock()).fetch(list(entries))
     assert len(result.records) == 14 and not result.failures
-    assert [parse_qs(urlsplit(c.request.url).query)["start"][0] for c in responses.calls] == ["0", "5", "10"]
+    assert [parse_qs(urlsplit(c.request.url).query)["start"][0] for c in responses.calls] == [
+        "0",
+        "5",
+        "10",
+    ]
 
 
 @responses.activate
@@ -117,7 +132,10 @@ def test_missing_ids_are_asked_again_once_then_reported(entries: dict[str, ET.El
     result = client(FakeClock()).fetch(["2312.00752", "2401.99999"])
     assert list(result.records) == ["2312.00752"]
     assert "no record for this id" in result.failures["2401.99999"]
-    assert [_ids(c.request) for c in responses.calls] == [["2312.00752", "2401.99999"], ["2401.99999"]]
+    assert [_ids(c.request) for c in responses.calls] == [
+        ["2312.00752", "2401.99999"],
+        ["2401.99999"],
+    ]
 
 
 @responses.activate
@@ -129,7 +147,9 @@ def test_empty_first_page_is_retried(entries: dict[str, ET.Element]) -> None:
 
 
 @responses.activate
-def test_error_entry_fails_the_named_id_and_the_rest_are_asked_again(entries: dict[str, ET.Element]) -> None:
+def test_error_entry_fails_the_named_id_and_the_rest_are_asked_again(
+    entries: dict[str, ET.Element],
+) -> None:
     responses.add(responses.GET, API, body=_error_feed("incorrect id format for 2401.99999"))
     responses.add_callback(responses.GET, API, callback=_answer(entries))
     result = client(FakeClock()).fetch(["2312.00752", "2401.99999"])
@@ -139,7 +159,9 @@ def test_error_entry_fails_the_named_id_and_the_rest_are_asked_again(entries: di
 
 
 @responses.activate
-def test_429_backs_off_exponentially_and_honours_retry_after(entries: dict[str, ET.Element]) -> None:
+def test_429_backs_off_exponentially_and_honours_retry_after(
+    entries: dict[str, ET.Element],
+) -> None:
     responses.add(responses.GET, API, status=429)
     responses.add(responses.GET, API, status=503, headers={"Retry-After": "40"})
     responses.add(responses.GET, API, status=429)
@@ -152,11 +174,15 @@ def test_429_backs_off_exponentially_and_honours_retry_after(entries: dict[str, 
 
 
 @responses.activate
-def test_attempts_are_bounded_and_the_batch_fails_with_the_reason(entries: dict[str, ET.Element]) -> None:
+def test_attempts_are_bounded_and_the_batch_fails_with_the_reason(
+    entries: dict[str, ET.Element],
+) -> None:
     for _ in range(10):
         responses.add(responses.GET, API, status=503)
     clock = FakeClock()
-    result = client(clock, max_attempts=3, backoff=1.0, delay=0.0).fetch(["2312.00752", "2306.15895"])
+    result = client(clock, max_attempts=3, backoff=1.0, delay=0.0).fetch(
+        ["2312.00752", "2306.15895"]
+    )
     assert result.records == {}
     assert result.failures == {i: "HTTP 503 after 3 attempts" for i in ("2312.00752", "2306.15895")}
     assert len(responses.calls) == 3 and clock.sleeps == [1.0, 2.0]
@@ -173,10 +199,14 @@ def test_retry_after_beyond_max_wait_gives_up_instead_of_hanging() -> None:
 
 @responses.activate
 def test_http_date_retry_after(entries: dict[str, ET.Element]) -> None:
-    responses.add(responses.GET, API, status=429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    responses.add(
+        responses.GET, API, status=429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}
+    )
     responses.add_callback(responses.GET, API, callback=_answer(entries))
     clock = FakeClock()
-    assert list(client(clock, backoff=2.0, delay=0.0).fetch(["2312.00752"]).records) == ["2312.00752"]
+    assert list(client(clock, backoff=2.0, delay=0.0).fetch(["2312.00752"]).records) == [
+        "2312.00752"
+    ]
     assert clock.sleeps == [2.0]  # a date in the past: no extra wait beyond the backoff
 
 
@@ -186,12 +216,16 @@ def test_timeouts_and_connection_errors_are_retried(entries: dict[str, ET.Elemen
     responses.add(responses.GET, API, body=requests.ConnectionError("reset"))
     responses.add_callback(responses.GET, API, callback=_answer(entries))
     clock = FakeClock()
-    assert list(client(clock, backoff=1.0, delay=0.0).fetch(["2312.00752"]).records) == ["2312.00752"]
+    assert list(client(clock, backoff=1.0, delay=0.0).fetch(["2312.00752"]).records) == [
+        "2312.00752"
+    ]
     assert clock.sleeps == [1.0, 2.0]
 
 
 @responses.activate
-def test_short_backoffs_still_keep_three_seconds_between_requests(entries: dict[str, ET.Element]) -> None:
+def test_short_backoffs_still_keep_three_seconds_between_requests(
+    entries: dict[str, ET.Element],
+) -> None:
     responses.add(responses.GET, API, status=503)
     responses.add(responses.GET, API, status=503)
     responses.add_callback(responses.GET, API, callback=_answer(entries))
@@ -233,5 +267,7 @@ def test_old_style_ids_round_trip(entries: dict[str, ET.Element]) -> None:
     responses.add_callback(responses.GET, API, callback=_answer({"solv-int/9701001": e}))
     result = client(FakeClock()).fetch(["solv-int/9701001"])
     assert (result.records["solv-int/9701001"].id, result.records["solv-int/9701001"].version) == (
-        "solv-int/9701001", "v1")
+        "solv-int/9701001",
+        "v1",
+    )
     assert re.search(r"id_list=solv-int%2F9701001", responses.calls[0].request.url or "")

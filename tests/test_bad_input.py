@@ -23,11 +23,15 @@ def test_gb18030_notes_are_decoded_and_reported(tmp_path: Path) -> None:
     (report,) = result.files
     assert report.encoding == "gb18030" and "GB18030" in report.warnings[0]
     assert [c.mention.cited for c in result.citations] == [
-        "https://github.com/OpenBMB/InfiniteBench", "arXiv:2312.00752"]
+        "https://github.com/OpenBMB/InfiniteBench",
+        "arXiv:2312.00752",
+    ]
     assert result.citations[0].mention.section == "标题"
 
 
-def test_invalid_utf8_keeps_every_valid_link_and_says_how_many_bytes_were_bad(tmp_path: Path) -> None:
+def test_invalid_utf8_keeps_every_valid_link_and_says_how_many_bytes_were_bad(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "bad.md"
     path.write_bytes(LINE.encode() + b"\xff\xfe broken \xc3\n" + b"https://example.com/after\n")
     result = extract_paths([path])
@@ -35,7 +39,10 @@ def test_invalid_utf8_keeps_every_valid_link_and_says_how_many_bytes_were_bad(tm
     assert report.encoding == "utf-8"
     assert report.warnings == ["not valid UTF-8: 3 undecodable byte(s) replaced with U+FFFD"]
     assert [c.mention.cited for c in result.citations] == [
-        "https://github.com/OpenBMB/InfiniteBench", "arXiv:2312.00752", "https://example.com/after"]
+        "https://github.com/OpenBMB/InfiniteBench",
+        "arXiv:2312.00752",
+        "https://example.com/after",
+    ]
 
 
 def test_utf8_bom_is_not_part_of_the_first_line(tmp_path: Path) -> None:
@@ -67,10 +74,17 @@ def test_directories_skip_binary_and_hidden_files_and_report_them(tmp_path: Path
     assert [c.mention.file for c in result.citations] == ["a.txt", "sub/b.md"]
 
 
-def test_cli_reports_skips_and_refuses_missing_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_skips_and_refuses_missing_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "bin.md").write_bytes(b"\x00\x01\x02")
     out = tmp_path / "links.csv"
-    assert main(["extract", str(tmp_path), "--catalogue", str(out), "--store", str(tmp_path / "s.json")]) == 0
+    assert (
+        main(
+            ["extract", str(tmp_path), "--catalogue", str(out), "--store", str(tmp_path / "s.json")]
+        )
+        == 0
+    )
     assert "skipped bin.md: binary (NUL bytes)" in capsys.readouterr().err
     assert main(["extract", str(tmp_path / "nope.md"), "--catalogue", str(out)]) == 2
     err = capsys.readouterr().err
@@ -141,8 +155,13 @@ def test_50mb_file_in_bounded_memory(tmp_path: Path) -> None:
         "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         "print(len(r.citations), (peak - base) // 1024)\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True,
-                         check=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     count, grown_mb = map(int, out.stdout.split())
     assert count == i
     # The text alone is ~50 MB as UTF-8 and ~70 MB as a Python str; streaming keeps growth small.

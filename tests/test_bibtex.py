@@ -27,9 +27,14 @@ STORE = ROOT / "data" / "metadata" / "arxiv.json"
         ("50% & #1", r"50\% \& \#1"),
         ("a_b ~c^d", r"a\_b \textasciitilde{}c\textasciicircum{}d"),
         ("cost $5", r"cost \$5"),
-        (r"\input{/etc/passwd}", r"\textbackslash{}input\textbraceleft{}/etc/passwd\textbraceright{}"),
-        (r"\immediate\write18{rm -rf ~}",
-         r"\textbackslash{}immediate\textbackslash{}write18\textbraceleft{}rm -rf \textasciitilde{}\textbraceright{}"),
+        (
+            r"\input{/etc/passwd}",
+            r"\textbackslash{}input\textbraceleft{}/etc/passwd\textbraceright{}",
+        ),
+        (
+            r"\immediate\write18{rm -rf ~}",
+            r"\textbackslash{}immediate\textbackslash{}write18\textbraceleft{}rm -rf \textasciitilde{}\textbraceright{}",
+        ),
         ("unbalanced } brace", r"unbalanced \textbraceright{} brace"),
         ("@comment{ x", r"@comment\textbraceleft{} x"),
         ("5$\\times$ faster", "5$\\times$ faster"),
@@ -58,7 +63,10 @@ def test_braces_in_output_are_always_balanced() -> None:
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
-        ("GPT-4V(ision) as A Social Media Analysis Engine", "{GPT-4V(ision)} as A Social Media Analysis Engine"),
+        (
+            "GPT-4V(ision) as A Social Media Analysis Engine",
+            "{GPT-4V(ision)} as A Social Media Analysis Engine",
+        ),
         ("Scaling LLMs with MoE layers", "Scaling {LLMs} with {MoE} layers"),
         ("(LLMs): a survey", "({LLMs}): a survey"),
         ("Mamba: Linear-Time Sequence Modeling", "Mamba: Linear-Time Sequence Modeling"),
@@ -103,14 +111,27 @@ def test_arxiv_preprint_in_each_style_and_dialect(infos: dict[str, LinkInfo]) ->
     assert "eprint" not in f
     t, f = _fields(paper, dialect="biblatex")
     assert t == "online"
-    assert (f["eprinttype"], f["eprintclass"], f["urldate"]) == ("arxiv", "cs.CL", load_store(STORE).records["2311.16452"].retrieved_at.date().isoformat())
+    assert (f["eprinttype"], f["eprintclass"], f["urldate"]) == (
+        "arxiv",
+        "cs.CL",
+        load_store(STORE).records["2311.16452"].retrieved_at.date().isoformat(),
+    )
 
 
 def test_published_papers_keep_their_eprint(infos: dict[str, LinkInfo]) -> None:
     t, f = _fields(infos["gu2023mamba"])
-    assert (t, f["booktitle"], f["year"], f["eprint"]) == ("inproceedings", "COLM 2024", "2024", "2312.00752")
+    assert (t, f["booktitle"], f["year"], f["eprint"]) == (
+        "inproceedings",
+        "COLM 2024",
+        "2024",
+        "2312.00752",
+    )
     t, f = _fields(infos["khosravi2023synthetically"], dialect="biblatex")
-    assert t == "article" and f["journaltitle"].startswith("eBioMedicine") and f["eprinttype"] == "arxiv"
+    assert (
+        t == "article"
+        and f["journaltitle"].startswith("eBioMedicine")
+        and f["eprinttype"] == "arxiv"
+    )
     t, f = _fields(infos["guo2024lpntk"])  # OpenReview
     assert (t, f["url"]) == ("inproceedings", "https://openreview.net/forum?id=8Ju0VmvMCW")
 
@@ -126,8 +147,9 @@ def test_published_papers_keep_their_eprint(infos: dict[str, LinkInfo]) -> None:
         ("perplexity", "misc", "online", None),
     ],
 )
-def test_other_kinds(infos: dict[str, LinkInfo], key: str, bibtex_type: str, biblatex_type: str,
-                     author: str | None) -> None:
+def test_other_kinds(
+    infos: dict[str, LinkInfo], key: str, bibtex_type: str, biblatex_type: str, author: str | None
+) -> None:
     info = infos[key]
     t, f = _fields(info)
     assert t == bibtex_type and f["howpublished"] == "\\url{" + info.link.url + "}"
@@ -160,14 +182,17 @@ def test_keys_must_exist_and_be_usable(infos: dict[str, LinkInfo]) -> None:
 
 
 def test_export_writes_identity_keys_to_the_catalogue_first_and_keeps_them(
-        tmp_path: Path, reference: Path) -> None:
+    tmp_path: Path, reference: Path
+) -> None:
     from paperindex.arxiv_api import ApiConfig
     from paperindex.enrich import refresh
 
     from .fake_arxiv import serve
 
     notes = tmp_path / "n.md"
-    notes.write_text("Mamba arXiv:2312.00752 and https://github.com/state-spaces/mamba\n", encoding="utf-8")
+    notes.write_text(
+        "Mamba arXiv:2312.00752 and https://github.com/state-spaces/mamba\n", encoding="utf-8"
+    )
     csv_path, store = tmp_path / "links.csv", tmp_path / "arxiv.json"
     update_catalogue([notes], csv_path, store)
     assert [lk.key for lk in cat.load(csv_path).links] == ["", "state-spaces-mamba"]
@@ -183,8 +208,12 @@ def test_export_writes_identity_keys_to_the_catalogue_first_and_keeps_them(
 
 
 def test_kind_filter(tmp_path: Path) -> None:
-    text = write_bibtex(None, _copy(tmp_path), tmp_path / "data" / "metadata" / "arxiv.json",
-                        kinds=["code", "dataset"])
+    text = write_bibtex(
+        None,
+        _copy(tmp_path),
+        tmp_path / "data" / "metadata" / "arxiv.json",
+        kinds=["code", "dataset"],
+    )
     assert text.count("\n@") == 5
     with pytest.raises(ValueError, match="kinds are"):
         write_bibtex(None, tmp_path / "data" / "links.csv", kinds=["blog"])
@@ -217,20 +246,37 @@ def hostile_infos(reference_record: LinkInfo) -> list[LinkInfo]:
     for n, title in enumerate(HOSTILE_TITLES):
         kind = list(Kind)[n % len(Kind)]
         link = Link(
-            key=f"hostile{n}", kind=kind, source="example.com", id=f"/p/{n}",
-            url=f"https://example.com/p/{n}?q=a_b%20c&r={n}#frag", title=title,
+            key=f"hostile{n}",
+            kind=kind,
+            source="example.com",
+            id=f"/p/{n}",
+            url=f"https://example.com/p/{n}?q=a_b%20c&r={n}#frag",
+            title=title,
             mentions=[Mention(file="n.md", line=n + 1, label="}{\\x")],
         )
         infos.append(LinkInfo(link))
     paper = reference_record
     assert paper.arxiv is not None
-    evil = paper.arxiv.model_copy(update={
-        "title": "\\def\\x{y} Attack $\\mathbf{x}$ {{{",
-        "authors": ["Robert'); DROP TABLE--", "Anne and Bob", "Zoë {Brace", "张三"],
-    })
-    infos.append(LinkInfo(paper.link.model_copy(update={
-        "key": "hostilepaper", "venue": "Proc. of {Evil} & Co", "authors": "; ".join(evil.authors),
-        "auto_title": evil.title}), evil, None))
+    evil = paper.arxiv.model_copy(
+        update={
+            "title": "\\def\\x{y} Attack $\\mathbf{x}$ {{{",
+            "authors": ["Robert'); DROP TABLE--", "Anne and Bob", "Zoë {Brace", "张三"],
+        }
+    )
+    infos.append(
+        LinkInfo(
+            paper.link.model_copy(
+                update={
+                    "key": "hostilepaper",
+                    "venue": "Proc. of {Evil} & Co",
+                    "authors": "; ".join(evil.authors),
+                    "auto_title": evil.title,
+                }
+            ),
+            evil,
+            None,
+        )
+    )
     return infos
 
 
@@ -244,7 +290,9 @@ def _consumers(bib: str, tmp: Path, dialect: str) -> list[str]:
     if dialect == "bibtex":
         for style in ("plain", "plainnat"):
             (tmp / style).mkdir()
-            problems += [f"{style}: {p}" for p in toolchain.bibtex_problems(bib, tmp / style, style)]
+            problems += [
+                f"{style}: {p}" for p in toolchain.bibtex_problems(bib, tmp / style, style)
+            ]
     else:
         (tmp / "biber").mkdir()
         problems += [f"biber: {p}" for p in toolchain.biber_problems(bib, tmp / "biber")]
@@ -254,18 +302,21 @@ def _consumers(bib: str, tmp: Path, dialect: str) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("style", "dialect"), [("arxiv", "bibtex"), ("scholar", "bibtex"),
-                                                ("arxiv", "biblatex")])
-def test_shipped_bib_passes_every_consumer(tmp_path: Path, infos: dict[str, LinkInfo],
-                                           style: str, dialect: str) -> None:
+@pytest.mark.parametrize(
+    ("style", "dialect"), [("arxiv", "bibtex"), ("scholar", "bibtex"), ("arxiv", "biblatex")]
+)
+def test_shipped_bib_passes_every_consumer(
+    tmp_path: Path, infos: dict[str, LinkInfo], style: str, dialect: str
+) -> None:
     bib = bibtex(list(infos.values()), BibOptions(style=style, dialect=dialect))  # type: ignore[arg-type]
     assert _consumers(bib, tmp_path, dialect) == []
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dialect", ["bibtex", "biblatex"])
-def test_hostile_bib_passes_every_consumer_as_literal_text(tmp_path: Path, hostile: list[LinkInfo],
-                                                           dialect: str) -> None:
+def test_hostile_bib_passes_every_consumer_as_literal_text(
+    tmp_path: Path, hostile: list[LinkInfo], dialect: str
+) -> None:
     bib = bibtex(hostile, BibOptions(dialect=dialect))  # type: ignore[arg-type]
     assert _consumers(bib, tmp_path, dialect) == []
     assert not (Path("/tmp/pwned")).exists()
@@ -275,7 +326,9 @@ def test_hostile_bib_passes_every_consumer_as_literal_text(tmp_path: Path, hosti
         assert "\\input{" not in bbl and "\\write18" not in bbl and "\\def\\x" not in bbl
 
 
-def test_roundtrip_keeps_keys_and_fields(infos: dict[str, LinkInfo], hostile: list[LinkInfo]) -> None:
+def test_roundtrip_keeps_keys_and_fields(
+    infos: dict[str, LinkInfo], hostile: list[LinkInfo]
+) -> None:
     import bibtexparser
 
     for dialect in ("bibtex", "biblatex"):
@@ -283,7 +336,9 @@ def test_roundtrip_keeps_keys_and_fields(infos: dict[str, LinkInfo], hostile: li
         options = BibOptions(dialect=dialect)  # type: ignore[arg-type]
         library = bibtexparser.parse_string(bibtex(items, options))
         assert library.failed_blocks == []
-        parsed = {e.key: (e.entry_type, {f.key: f.value for f in e.fields}) for e in library.entries}
+        parsed = {
+            e.key: (e.entry_type, {f.key: f.value for f in e.fields}) for e in library.entries
+        }
         assert list(parsed) == [i.link.key for i in items]
         for info in items:
             entry_type, fields = entry_fields(info, options)

@@ -35,11 +35,15 @@ def test_one_row_per_identity_with_every_mention(tmp_path: Path) -> None:
     result = update_catalogue([notes], tmp_path / "links.csv", tmp_path / "none.json")
     links = result.catalogue.links
     assert [(lk.kind, lk.id) for lk in links] == [
-        (Kind.PAPER, "2312.00752"), (Kind.CODE, "state-spaces/mamba"),
+        (Kind.PAPER, "2312.00752"),
+        (Kind.CODE, "state-spaces/mamba"),
         (Kind.POST, "someone/status/1732353942288585143"),
     ]
     paper = links[0]
-    assert [(m.line, m.version, m.label) for m in paper.mentions] == [(2, "", "Mamba"), (3, "v2", "")]
+    assert [(m.line, m.version, m.label) for m in paper.mentions] == [
+        (2, "", "Mamba"),
+        (3, "v2", ""),
+    ]
     assert paper.auto_title == "Mamba"  # the label until metadata arrives
 
 
@@ -59,8 +63,9 @@ def test_curated_and_user_columns_survive_reextract(tmp_path: Path) -> None:
     out = tmp_path / "links.csv"
     update_catalogue([notes], out, tmp_path / "none.json")
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    rows[0].update(key="gu2023mamba", title="Mamba (curated)", topic="SSM", venue="COLM 2024",
-                   note="读过")
+    rows[0].update(
+        key="gu2023mamba", title="Mamba (curated)", topic="SSM", venue="COLM 2024", note="读过"
+    )
     for row in rows:
         row["my_rating"] = "★★★" if row["kind"] == "paper" else ""
     with out.open("w", encoding="utf-8", newline="") as f:
@@ -68,13 +73,21 @@ def test_curated_and_user_columns_survive_reextract(tmp_path: Path) -> None:
         writer.writeheader()
         writer.writerows(rows)
     # the notes change: a new link, and the tweet disappears
-    notes.write_text(NOTES_A.replace("以及 https://x.com/someone/status/1732353942288585143?s=20", "")
-                     + "new: https://github.com/microsoft/tutel\n", encoding="utf-8")
+    notes.write_text(
+        NOTES_A.replace("以及 https://x.com/someone/status/1732353942288585143?s=20", "")
+        + "new: https://github.com/microsoft/tutel\n",
+        encoding="utf-8",
+    )
     result = update_catalogue([notes], out, tmp_path / "none.json")
     by_id = {lk.id: lk for lk in result.catalogue.links}
     paper = by_id["2312.00752"]
     assert (paper.key, paper.title, paper.topic, paper.venue, paper.note) == (
-        "gu2023mamba", "Mamba (curated)", "SSM", "COLM 2024", "读过")
+        "gu2023mamba",
+        "Mamba (curated)",
+        "SSM",
+        "COLM 2024",
+        "读过",
+    )
     assert paper.extra == {"my_rating": "★★★"}
     assert result.catalogue.extra_columns == ["my_rating"]
     tweet = by_id["someone/status/1732353942288585143"]
@@ -89,7 +102,10 @@ def test_extracting_other_files_does_not_forget_mentions(tmp_path: Path) -> None
     update_catalogue([a], out, tmp_path / "none.json")
     result = update_catalogue([b], out, tmp_path / "none.json")
     repo = next(lk for lk in result.catalogue.links if lk.kind is Kind.CODE)
-    assert [(m.file, m.subpath) for m in repo.mentions] == [("a.md", ""), ("b.md", "tree/main/csrc")]
+    assert [(m.file, m.subpath) for m in repo.mentions] == [
+        ("a.md", ""),
+        ("b.md", "tree/main/csrc"),
+    ]
     assert all(lk.status is Status.CITED for lk in result.catalogue.links)
 
 
@@ -98,17 +114,28 @@ def test_gone_link_returns(tmp_path: Path) -> None:
     out = tmp_path / "links.csv"
     update_catalogue([notes], out, tmp_path / "none.json")
     notes.write_text("nothing\n", encoding="utf-8")
-    assert update_catalogue([notes], out, tmp_path / "none.json").catalogue.links[0].status is Status.GONE
+    assert (
+        update_catalogue([notes], out, tmp_path / "none.json").catalogue.links[0].status
+        is Status.GONE
+    )
     notes.write_text("back https://example.com/x\n", encoding="utf-8")
     result = update_catalogue([notes], out, tmp_path / "none.json")
     assert result.catalogue.links[0].status is Status.CITED and result.summary.returned
 
 
-@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://evil\")", "+1+2", "-2+3", "@SUM(A1)",
-                                   "\tcmd", "'quoted", "''", "plain"])
+@pytest.mark.parametrize(
+    "value",
+    ['=HYPERLINK("http://evil")', "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "'quoted", "''", "plain"],
+)
 def test_formula_cells_are_inert_and_round_trip(value: str) -> None:
-    link = Link(kind=Kind.PAGE, source="example.com", id="/x", url="https://example.com/x",
-                title=value, note=value)
+    link = Link(
+        kind=Kind.PAGE,
+        source="example.com",
+        id="/x",
+        url="https://example.com/x",
+        title=value,
+        note=value,
+    )
     text = cat.dumps(cat.Catalogue(links=[link]))
     for row in csv.reader(io.StringIO(text)):
         for cell in row:
@@ -120,8 +147,9 @@ def test_formula_cells_are_inert_and_round_trip(value: str) -> None:
 def test_mentions_cell_is_json_lines() -> None:
     (c1,) = extract_text("a https://example.com/x", file="n.md")
     (c2,) = extract_text("\n[标签](https://example.com/x)", file="n.md")
-    link = Link(kind=c1.kind, source=c1.source, id=c1.id, url=c1.url,
-                mentions=[c1.mention, c2.mention])
+    link = Link(
+        kind=c1.kind, source=c1.source, id=c1.id, url=c1.url, mentions=[c1.mention, c2.mention]
+    )
     cell = next(csv.DictReader(io.StringIO(cat.dumps(cat.Catalogue(links=[link])))))["mentions"]
     assert cell.splitlines() == [
         '{"file": "n.md", "line": 1, "context": "a https://example.com/x", "cited": "https://example.com/x"}',
@@ -136,12 +164,17 @@ def test_mentions_cell_is_json_lines() -> None:
         ("k,papr,arxiv,2312.00752,u,,,,,,,,,cited,,\n", "2: column 'kind'"),
         ("k,paper,arxiv,2312.00752,u,,,,,,,,,cited,{not json},\n", "2: column 'mentions'"),
         ("k,paper,arxiv,2312.00752,u,,,,,,,,,maybe,,\n", "2: column 'status'"),
-        ("a,page,x.com,/a,u,,,,,,,,,,,\nA,page,x.com,/b,u,,,,,,,,,,,\n", "3: key 'A' is already used on line 2"),
+        (
+            "a,page,x.com,/a,u,,,,,,,,,,,\nA,page,x.com,/b,u,,,,,,,,,,,\n",
+            "3: key 'A' is already used on line 2",
+        ),
         ("a,page,x.com,/a,u,,,,,,,,,,,\nb,page,x.com,/a/,u,,,,,,,,,,,\n", "3: same link as line 2"),
         ('k,page,x.com,/a,"unclosed\n', "2:"),
     ],
 )
-def test_malformed_rows_name_the_line_and_change_nothing(tmp_path: Path, bad: str, message: str) -> None:
+def test_malformed_rows_name_the_line_and_change_nothing(
+    tmp_path: Path, bad: str, message: str
+) -> None:
     out = tmp_path / "links.csv"
     text = ",".join([*cat.COLUMNS, "extra"]) + "\n" + bad
     out.write_text(text, encoding="utf-8")
@@ -156,7 +189,9 @@ def test_header_without_identity_columns_is_refused() -> None:
         cat.loads("key,title\nx,y\n")
 
 
-def test_interrupted_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_write_leaves_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     notes = _write(tmp_path, "a.md", NOTES_A)
     out = tmp_path / "links.csv"
     update_catalogue([notes], out, tmp_path / "none.json")
@@ -174,16 +209,29 @@ def test_interrupted_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pyte
 
 
 def test_paper_key_formula() -> None:
-    assert paper_key(["Albert Gu", "Tri Dao"], "2023", "Mamba: Linear-Time Sequence Modeling") == "gu2023mamba"
+    assert (
+        paper_key(["Albert Gu", "Tri Dao"], "2023", "Mamba: Linear-Time Sequence Modeling")
+        == "gu2023mamba"
+    )
     assert paper_key(["Jörg Müller"], "2021", "On the Über-Model") == "muller2021ubermodel"
-    assert paper_key(["Vaswani, Ashish"], "2017", "Attention Is All You Need") == "vaswani2017attention"
+    assert (
+        paper_key(["Vaswani, Ashish"], "2017", "Attention Is All You Need")
+        == "vaswani2017attention"
+    )
     assert paper_key(["张三"], "2023", "∞Bench: Long") == "anon2023bench"
 
 
 def test_collisions_suffix_new_keys_only() -> None:
     old = Link(key="gu2023mamba", kind=Kind.PAPER, source="arxiv", id="1", url="u1")
-    new = Link(kind=Kind.PAPER, source="arxiv", id="2", url="u2", auto_title="Mamba again",
-               authors="Albert Gu", year="2023")
+    new = Link(
+        kind=Kind.PAPER,
+        source="arxiv",
+        id="2",
+        url="u2",
+        auto_title="Mamba again",
+        authors="Albert Gu",
+        year="2023",
+    )
     newer = new.model_copy(update={"id": "3"})
     assigned = assign_keys([old, new, newer])
     assert [lk.key for lk in (old, new, newer)] == ["gu2023mamba", "gu2023mambaa", "gu2023mambab"]

@@ -16,27 +16,55 @@ def cited(text: str) -> list[str]:
     [
         # glued to CJK text on either side
         ("见https://arxiv.org/abs/2311.07547也发现了", ["https://arxiv.org/abs/2311.07547"]),
-        ("F1：https://arxiv.org/abs/2311.07547也发现了，gpt4", ["https://arxiv.org/abs/2311.07547"]),
+        (
+            "F1：https://arxiv.org/abs/2311.07547也发现了，gpt4",
+            ["https://arxiv.org/abs/2311.07547"],
+        ),
         # full-width punctuation after, ASCII close paren unbalanced
-        ("结论（https://zhuanlan.zhihu.com/p/655402388)。", ["https://zhuanlan.zhihu.com/p/655402388"]),
-        ("https://a.example.com，https://b.example.org", ["https://a.example.com", "https://b.example.org"]),
-        ("（https://github.com/OpenBMB/InfiniteBench）", ["https://github.com/OpenBMB/InfiniteBench"]),
+        (
+            "结论（https://zhuanlan.zhihu.com/p/655402388)。",
+            ["https://zhuanlan.zhihu.com/p/655402388"],
+        ),
+        (
+            "https://a.example.com，https://b.example.org",
+            ["https://a.example.com", "https://b.example.org"],
+        ),
+        (
+            "（https://github.com/OpenBMB/InfiniteBench）",
+            ["https://github.com/OpenBMB/InfiniteBench"],
+        ),
         ("【https://huggingface.co/datasets/a/b】", ["https://huggingface.co/datasets/a/b"]),
         ("「https://example.com/x」", ["https://example.com/x"]),
         ("《https://example.com/book》", ["https://example.com/book"]),
         ("“https://example.com/q”", ["https://example.com/q"]),
-        ("这是https://example.com/a、https://example.com/b；还有", ["https://example.com/a", "https://example.com/b"]),
-        ("博客：https://lilianweng.github.io/posts/2023-06-23-agent/了解更多",
-         ["https://lilianweng.github.io/posts/2023-06-23-agent/"]),
+        (
+            "这是https://example.com/a、https://example.com/b；还有",
+            ["https://example.com/a", "https://example.com/b"],
+        ),
+        (
+            "博客：https://lilianweng.github.io/posts/2023-06-23-agent/了解更多",
+            ["https://lilianweng.github.io/posts/2023-06-23-agent/"],
+        ),
         # ASCII trailing punctuation is not part of a URL
-        ("see https://arxiv.org/abs/2401.12345. Also https://github.com/foo/bar),",
-         ["https://arxiv.org/abs/2401.12345", "https://github.com/foo/bar"]),
-        ("Is it https://example.com/x? Yes: https://example.com/y!", ["https://example.com/x", "https://example.com/y"]),
+        (
+            "see https://arxiv.org/abs/2401.12345. Also https://github.com/foo/bar),",
+            ["https://arxiv.org/abs/2401.12345", "https://github.com/foo/bar"],
+        ),
+        (
+            "Is it https://example.com/x? Yes: https://example.com/y!",
+            ["https://example.com/x", "https://example.com/y"],
+        ),
         ("'https://example.com/q';", ["https://example.com/q"]),
         ('"https://example.com/dq"', ["https://example.com/dq"]),
         # balanced brackets are part of a URL
-        ("see https://en.wikipedia.org/wiki/Foo_(bar) now", ["https://en.wikipedia.org/wiki/Foo_(bar)"]),
-        ("(see https://en.wikipedia.org/wiki/Foo_(bar))", ["https://en.wikipedia.org/wiki/Foo_(bar)"]),
+        (
+            "see https://en.wikipedia.org/wiki/Foo_(bar) now",
+            ["https://en.wikipedia.org/wiki/Foo_(bar)"],
+        ),
+        (
+            "(see https://en.wikipedia.org/wiki/Foo_(bar))",
+            ["https://en.wikipedia.org/wiki/Foo_(bar)"],
+        ),
         ("[https://example.com/a[1]]", ["https://example.com/a[1]"]),
         # query strings, fragments and ports are kept as cited
         ("x https://x.com/u/status/1?s=20 y", ["https://x.com/u/status/1?s=20"]),
@@ -55,7 +83,9 @@ def test_bare_urls(text: str, expected: list[str]) -> None:
 
 
 def test_markdown_link_keeps_label_and_drops_title() -> None:
-    (c,) = extract_text('论文 [Mamba: Linear-Time](https://arxiv.org/abs/2312.00752 "the paper")，很好')
+    (c,) = extract_text(
+        '论文 [Mamba: Linear-Time](https://arxiv.org/abs/2312.00752 "the paper")，很好'
+    )
     assert c.mention.cited == "https://arxiv.org/abs/2312.00752"
     assert c.mention.label == "Mamba: Linear-Time"
 
@@ -73,7 +103,7 @@ def test_autolink_and_html_anchor() -> None:
 
 
 def test_reference_style_links() -> None:
-    text = "读 [这篇论文][mamba] 和 [tutel]。\n\n[mamba]: https://arxiv.org/abs/2312.00752 \"Mamba\"\n[tutel]: <https://github.com/microsoft/tutel>\n"
+    text = '读 [这篇论文][mamba] 和 [tutel]。\n\n[mamba]: https://arxiv.org/abs/2312.00752 "Mamba"\n[tutel]: <https://github.com/microsoft/tutel>\n'
     found = extract_text(text)
     assert [(c.mention.cited, c.mention.label, c.mention.line) for c in found] == [
         ("https://arxiv.org/abs/2312.00752", "这篇论文", 3),
@@ -84,7 +114,10 @@ def test_reference_style_links() -> None:
 def test_urls_inside_code_blocks_count_and_fenced_headings_do_not() -> None:
     text = "# Real\n```python\n# not a heading\nurl = 'https://example.com/in-code'\n```\n`https://example.com/inline`\n"
     found = extract_text(text)
-    assert [c.mention.cited for c in found] == ["https://example.com/in-code", "https://example.com/inline"]
+    assert [c.mention.cited for c in found] == [
+        "https://example.com/in-code",
+        "https://example.com/inline",
+    ]
     assert {c.mention.section for c in found} == {"Real"}
 
 
@@ -107,7 +140,11 @@ def test_arxiv_identifiers_without_url(text: str, ident: str, version: str) -> N
 
 def test_doi_identifier() -> None:
     (c,) = extract_text("参见doi:10.1145/3580305.3599572。")
-    assert (c.source, c.id, c.url) == ("doi", "10.1145/3580305.3599572", "https://doi.org/10.1145/3580305.3599572")
+    assert (c.source, c.id, c.url) == (
+        "doi",
+        "10.1145/3580305.3599572",
+        "https://doi.org/10.1145/3580305.3599572",
+    )
     assert c.mention.cited == "doi:10.1145/3580305.3599572"
 
 
@@ -123,7 +160,9 @@ def test_not_identifiers() -> None:
 
 
 def test_mention_line_section_and_context() -> None:
-    text = "intro\n## 模型外推\n\n研究员1: 评测集（https://github.com/OpenBMB/InfiniteBench），不错\n"
+    text = (
+        "intro\n## 模型外推\n\n研究员1: 评测集（https://github.com/OpenBMB/InfiniteBench），不错\n"
+    )
     (c,) = extract_text(text, file="notes.md")
     m = c.mention
     assert (m.file, m.line, m.section) == ("notes.md", 4, "模型外推")

@@ -19,10 +19,13 @@ from .conftest import ROOT
 
 
 def test_citation_cff_is_valid_and_matches_the_version() -> None:
-    cffconvert = shutil.which("cffconvert", path=str(ROOT / ".venv" / "bin")) or shutil.which("cffconvert")
+    cffconvert = shutil.which("cffconvert", path=str(ROOT / ".venv" / "bin")) or shutil.which(
+        "cffconvert"
+    )
     assert cffconvert, "cffconvert is a test dependency (pip install -e '.[test]')"
-    out = subprocess.run([cffconvert, "--validate", "-i", str(ROOT / "CITATION.cff")],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [cffconvert, "--validate", "-i", str(ROOT / "CITATION.cff")], capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     cff = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
     assert f"\nversion: {paperindex.__version__}\n" in cff
@@ -55,8 +58,12 @@ def test_cli_start_does_not_import_heavy_modules() -> None:
 
 
 def test_python_dash_m_and_version() -> None:
-    out = subprocess.run([sys.executable, "-m", "paperindex", "--version"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "paperindex", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == f"paperindex {paperindex.__version__}"
 
 
@@ -85,8 +92,9 @@ def test_api_functions_are_not_shadowed_by_submodules() -> None:
     assert paperindex.identify("https://arxiv.org/abs/2312.00752") is not None
 
 
-def test_readme_python_api_runs_with_plain_strings(tmp_path: Path, corpus: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readme_python_api_runs_with_plain_strings(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The README's API example, as a researcher would type it (str paths, default locations)."""
     shutil.copytree(ROOT / "data", tmp_path / "data")
     (tmp_path / "notes").mkdir()

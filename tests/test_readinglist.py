@@ -44,7 +44,10 @@ https://example.com/next
 
 def test_threads_follow_chat_markers() -> None:
     found = {c.mention.cited: c.mention for c in extract_text(DIGEST)}
-    assert found["https://example.com/init"].thread == "D(Discussion)：为什么 clip grad norm 的默认值是 1？"
+    assert (
+        found["https://example.com/init"].thread
+        == "D(Discussion)：为什么 clip grad norm 的默认值是 1？"
+    )
     assert found["https://example.com/agree"].thread.startswith("D(Discussion)")
     assert found["https://github.com/ml-explore/mlx-examples"].thread == ""  # it opens the thread
     assert found["https://x.com/u/status/1732353942288585143"].thread.startswith("D：apple")
@@ -52,16 +55,29 @@ def test_threads_follow_chat_markers() -> None:
     assert found["https://github.com/microsoft/tutel"].thread == "Q：有什么 moe 框架？"
     assert found["https://example.com/a4"].thread == "Q4: another question"
     assert found["https://huggingface.co/datasets/a/b"].thread == ""  # a link item closes it
-    assert found["https://example.com/next"].thread == "" and found["https://example.com/next"].section == "Next"
+    assert (
+        found["https://example.com/next"].thread == ""
+        and found["https://example.com/next"].section == "Next"
+    )
 
 
-RULES = TopicRules((
-    Topic("Mixture of experts", "Sparse experts.", keywords=("moe", "expert")),
-    Topic("Hardware", "Machines.", keywords=("apple", "gpu")),
-    Topic("Sequence models", "Beyond attention.", patterns=(re.compile(r"\brnn\b", re.I),),
-          categories=("cs.NE",)),
-), {"Mixture of experts": "Sparse experts.", "Hardware": "Machines.",
-    "Sequence models": "Beyond attention."})
+RULES = TopicRules(
+    (
+        Topic("Mixture of experts", "Sparse experts.", keywords=("moe", "expert")),
+        Topic("Hardware", "Machines.", keywords=("apple", "gpu")),
+        Topic(
+            "Sequence models",
+            "Beyond attention.",
+            patterns=(re.compile(r"\brnn\b", re.I),),
+            categories=("cs.NE",),
+        ),
+    ),
+    {
+        "Mixture of experts": "Sparse experts.",
+        "Hardware": "Machines.",
+        "Sequence models": "Beyond attention.",
+    },
+)
 
 
 def _infos(text: str) -> list[LinkInfo]:
@@ -98,7 +114,7 @@ def test_topic_file_errors_are_clear(tmp_path: Path) -> None:
     bad.write_text('[[topic]]\nname = "A"\npatterns = ["(unclosed"]\n', encoding="utf-8")
     with pytest.raises(TopicsError, match="bad pattern"):
         load_topics(bad)
-    bad.write_text('[[topic]\n', encoding="utf-8")
+    bad.write_text("[[topic]\n", encoding="utf-8")
     with pytest.raises(TopicsError, match=r"topics\.toml"):
         load_topics(bad)
 
@@ -121,11 +137,19 @@ def check_rendered(markdown: str) -> list[str]:
     """Problems with rendered Markdown: links that are neither http(s) nor an existing anchor,
     a TOC that does not match the headings, HTML other than details/summary, images."""
     tokens = _tokens(markdown)
-    headings = [(t.tag, tokens[i + 1].content, t.attrs["id"])
-                for i, t in enumerate(tokens) if t.type == "heading_open"]
+    headings = [
+        (t.tag, tokens[i + 1].content, t.attrs["id"])
+        for i, t in enumerate(tokens)
+        if t.type == "heading_open"
+    ]
     anchors = {anchor for _, _, anchor in headings}
-    problems = [f"raw HTML: {tag}" for t in tokens if t.type in ("html_block", "html_inline")
-                for tag in re.findall(r"<[^>]*>", t.content) if tag not in ALLOWED_HTML]
+    problems = [
+        f"raw HTML: {tag}"
+        for t in tokens
+        if t.type in ("html_block", "html_inline")
+        for tag in re.findall(r"<[^>]*>", t.content)
+        if tag not in ALLOWED_HTML
+    ]
     problems += [f"image: {t.attrs}" for t in tokens if t.type == "image"]
     for href in (str(t.attrs["href"]) for t in tokens if t.type == "link_open"):
         if href.startswith("#") and href[1:] not in anchors:
@@ -223,10 +247,17 @@ HOSTILE = [
 def test_hostile_titles_and_excerpts_render_inert() -> None:
     infos = []
     for n, text in enumerate(HOSTILE):
-        link = Link(key=f"h{n}", kind=list(Kind)[n % 7], source="example.com", id=f"/{n}",
-                    url=f"https://example.com/{n}", title=text, code="javascript:alert(1)",
-                    venue=text, mentions=[Mention(file="n.md", line=1, section=text, context=text,
-                                                  label=text)])
+        link = Link(
+            key=f"h{n}",
+            kind=list(Kind)[n % 7],
+            source="example.com",
+            id=f"/{n}",
+            url=f"https://example.com/{n}",
+            title=text,
+            code="javascript:alert(1)",
+            venue=text,
+            mentions=[Mention(file="n.md", line=1, section=text, context=text, label=text)],
+        )
         infos.append(LinkInfo(link))
     rules = TopicRules((Topic(HOSTILE[0], HOSTILE[1]),), {HOSTILE[0]: HOSTILE[1]})
     infos[0].link.topic = HOSTILE[0]
@@ -251,7 +282,8 @@ def test_json_format_has_the_same_grouping(shipped: list[LinkInfo]) -> None:
     data = json.loads(render_json(groups))
     assert [t["name"] for t in data["topics"]] == [g.name for g in groups]
     assert [[lk["key"] for lk in t["links"]] for t in data["topics"]] == [
-        [i.link.key for i in g.infos] for g in groups]
+        [i.link.key for i in g.infos] for g in groups
+    ]
 
 
 def test_topic_filter_and_unknown_topic(shipped: list[LinkInfo]) -> None:
@@ -264,30 +296,71 @@ def test_topic_filter_and_unknown_topic(shipped: list[LinkInfo]) -> None:
 
 def test_committed_outputs_are_what_build_produces(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "data", tmp_path / "data")
-    out = subprocess.run([sys.executable, "-m", "paperindex", "build", "--out", "out"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "paperindex", "build", "--out", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "out" / "READING_LIST.md").read_text(encoding="utf-8") == (
-        ROOT / "READING_LIST.md").read_text(encoding="utf-8")
+        ROOT / "READING_LIST.md"
+    ).read_text(encoding="utf-8")
     assert (tmp_path / "out" / "references.bib").read_text(encoding="utf-8") == (
-        ROOT / "references.bib").read_text(encoding="utf-8")
+        ROOT / "references.bib"
+    ).read_text(encoding="utf-8")
     # offline and read-only on the catalogue: every key already exists
-    assert (tmp_path / "data" / "links.csv").read_bytes() == (ROOT / "data" / "links.csv").read_bytes()
+    assert (tmp_path / "data" / "links.csv").read_bytes() == (
+        ROOT / "data" / "links.csv"
+    ).read_bytes()
 
 
-def test_cli_reading_list_json_and_bib_topic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reading_list_json_and_bib_topic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from paperindex.cli import main
 
     shutil.copytree(ROOT / "data", tmp_path / "data")
     catalogue = str(tmp_path / "data" / "links.csv")
     store = str(tmp_path / "data" / "metadata" / "arxiv.json")
     out = tmp_path / "list.md"
-    assert main(["reading-list", "--catalogue", catalogue, "--store", store, "--format", "json",
-                 "-o", str(out), "--topic", "Research tools"]) == 0
+    assert (
+        main(
+            [
+                "reading-list",
+                "--catalogue",
+                catalogue,
+                "--store",
+                store,
+                "--format",
+                "json",
+                "-o",
+                str(out),
+                "--topic",
+                "Research tools",
+            ]
+        )
+        == 0
+    )
     data = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     assert [t["name"] for t in data["topics"]] == ["Research tools"]
-    assert main(["bib", "--catalogue", catalogue, "--store", store, "-o", "-",
-                 "--topic", "Mixture of experts"]) == 0
+    assert (
+        main(
+            [
+                "bib",
+                "--catalogue",
+                catalogue,
+                "--store",
+                store,
+                "-o",
+                "-",
+                "--topic",
+                "Mixture of experts",
+            ]
+        )
+        == 0
+    )
     bib = capsys.readouterr().out
     assert bib.count("\n@") == 4 and "@misc{microsoft-tutel," in bib
     assert main(["bib", "--catalogue", catalogue, "--store", store, "--topic", "Nope"]) == 1

@@ -43,13 +43,29 @@ def project(tmp_path: Path) -> Path:
 
 
 def run(project: Path, server: FakeArxiv, *extra: str) -> int:
-    return main(["refresh", "--catalogue", str(project / "links.csv"), "--store",
-                 str(project / "arxiv.json"), "--api-url", server.url, "--delay", "0",
-                 "--timeout", "1", "--backoff", "0.2", *extra])
+    return main(
+        [
+            "refresh",
+            "--catalogue",
+            str(project / "links.csv"),
+            "--store",
+            str(project / "arxiv.json"),
+            "--api-url",
+            server.url,
+            "--delay",
+            "0",
+            "--timeout",
+            "1",
+            "--backoff",
+            "0.2",
+            *extra,
+        ]
+    )
 
 
 def test_refresh_fetches_reports_and_updates_derived_columns(
-        project: Path, server: FakeArxiv, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, server: FakeArxiv, capsys: pytest.CaptureFixture[str]
+) -> None:
     csv_before = cat.load(project / "links.csv")
     assert [lk.key for lk in csv_before.links] == ["", "", "", ""]
     assert run(project, server) == 1  # the unknown id is a failure
@@ -71,8 +87,9 @@ def test_refresh_fetches_reports_and_updates_derived_columns(
     assert len(server.requests) == n + 1 + 2  # --ids forced one; the unknown id is retried (2)
 
 
-def test_offline_and_dry_run_make_no_request(project: Path, server: FakeArxiv,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_offline_and_dry_run_make_no_request(
+    project: Path, server: FakeArxiv, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(project, server, "--offline") == 0
     assert "metadata for 0 of 4 papers" in capsys.readouterr().out
     assert run(project, server, "--dry-run") == 0
@@ -83,11 +100,20 @@ def test_offline_and_dry_run_make_no_request(project: Path, server: FakeArxiv,
 
 @pytest.mark.parametrize(
     "fault",
-    ["429:1", "503", "slow:3", "reset", "truncated", "empty", "html",
-     "error:incorrect id format for 2401.99999"],
+    [
+        "429:1",
+        "503",
+        "slow:3",
+        "reset",
+        "truncated",
+        "empty",
+        "html",
+        "error:incorrect id format for 2401.99999",
+    ],
 )
 def test_each_fault_ends_in_bounded_time_and_keeps_good_records(
-        project: Path, server: FakeArxiv, fault: str) -> None:
+    project: Path, server: FakeArxiv, fault: str
+) -> None:
     server.faults = [fault]
     started = time.monotonic()
     code = run(project, server, "--all")
@@ -97,8 +123,9 @@ def test_each_fault_ends_in_bounded_time_and_keeps_good_records(
     assert len(cat.load(project / "links.csv").links) == 4
 
 
-def test_persistent_failure_loses_nothing(project: Path, server: FakeArxiv,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_persistent_failure_loses_nothing(
+    project: Path, server: FakeArxiv, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(project, server, "--ids", "2312.00752") == 0
     store_before = (project / "arxiv.json").read_bytes()
     csv_before = (project / "links.csv").read_bytes()
@@ -110,8 +137,9 @@ def test_persistent_failure_loses_nothing(project: Path, server: FakeArxiv,
     assert (project / "links.csv").read_bytes() == csv_before
 
 
-def test_version_change_is_reported_as_updated(project: Path, server: FakeArxiv,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_version_change_is_reported_as_updated(
+    project: Path, server: FakeArxiv, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(project, server, "--ids", "2312.00752") == 0
     entry = server.entries["2312.00752"]
     ident = entry.find("{http://www.w3.org/2005/Atom}id")
@@ -130,13 +158,20 @@ def test_curated_columns_and_keys_survive_refresh(project: Path, server: FakeArx
     cat.save(catalogue, project / "links.csv")
     run(project, server, "--all")
     again = cat.load(project / "links.csv").links[0]
-    assert (again.key, again.title, again.venue, again.topic) == ("my-mamba", "My title", "COLM 2024", "SSM")
+    assert (again.key, again.title, again.venue, again.topic) == (
+        "my-mamba",
+        "My title",
+        "COLM 2024",
+        "SSM",
+    )
     assert again.auto_title.startswith("Mamba")
 
 
 def test_refresh_contacts_only_the_configured_host(project: Path, server: FakeArxiv) -> None:
     notes = project / "evil.md"
-    notes.write_text("http://127.0.0.2:1/steal https://evil.example/arxiv/2312.00752\n", encoding="utf-8")
+    notes.write_text(
+        "http://127.0.0.2:1/steal https://evil.example/arxiv/2312.00752\n", encoding="utf-8"
+    )
     update_catalogue([project / "notes.md", notes], project / "links.csv", project / "arxiv.json")
     run(project, server, "--all")
     assert {tuple(sorted(q)) for q in server.requests} == {("id_list", "max_results", "start")}
@@ -145,9 +180,29 @@ def test_refresh_contacts_only_the_configured_host(project: Path, server: FakeAr
 def _cli(project: Path, server: FakeArxiv, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PAPERINDEX_ARXIV_API": server.url}
     return subprocess.Popen(
-        [sys.executable, "-m", "paperindex", "refresh", "--catalogue", str(project / "links.csv"),
-         "--store", str(project / "arxiv.json"), "--delay", "0", "--timeout", "10", "--backoff", "0.2", *extra],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "paperindex",
+            "refresh",
+            "--catalogue",
+            str(project / "links.csv"),
+            "--store",
+            str(project / "arxiv.json"),
+            "--delay",
+            "0",
+            "--timeout",
+            "10",
+            "--backoff",
+            "0.2",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.slow
@@ -178,7 +233,11 @@ def test_sigkill_while_writing_leaves_old_or_new_files(tmp_path: Path, reference
     rng = random.Random(7)
     with serve(reference / "arxiv" / "feed.xml", synthesize=True) as srv:
         for attempt in range(12):
-            before = load_store(tmp_path / "arxiv.json").records.keys() if (tmp_path / "arxiv.json").exists() else set()
+            before = (
+                load_store(tmp_path / "arxiv.json").records.keys()
+                if (tmp_path / "arxiv.json").exists()
+                else set()
+            )
             proc = _cli(tmp_path, srv, "--all")
             time.sleep(rng.uniform(0.3, 1.6))
             proc.send_signal(signal.SIGKILL)

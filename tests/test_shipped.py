@@ -28,11 +28,18 @@ def _copy_data(tmp: Path) -> Path:
 
 
 def _paperindex(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "paperindex", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "paperindex", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-def test_extract_reproduces_the_shipped_catalogue_byte_for_byte(corpus: Path, tmp_path: Path) -> None:
+def test_extract_reproduces_the_shipped_catalogue_byte_for_byte(
+    corpus: Path, tmp_path: Path
+) -> None:
     work = _copy_data(tmp_path)
     out = _paperindex(work, "extract", str(corpus))
     assert out.returncode == 0, out.stderr
@@ -40,7 +47,9 @@ def test_extract_reproduces_the_shipped_catalogue_byte_for_byte(corpus: Path, tm
     assert (work / "data" / "links.csv").read_bytes() == SHIPPED_CSV.read_bytes()
 
 
-def test_extract_from_scratch_matches_shipped_but_for_curated_columns(corpus: Path, tmp_path: Path) -> None:
+def test_extract_from_scratch_matches_shipped_but_for_curated_columns(
+    corpus: Path, tmp_path: Path
+) -> None:
     work = _copy_data(tmp_path)
     (work / "data" / "links.csv").unlink()
     out = _paperindex(work, "extract", str(corpus))
@@ -50,7 +59,10 @@ def test_extract_from_scratch_matches_shipped_but_for_curated_columns(corpus: Pa
     assert len(fresh) == 34
     kinds = Counter(lk.kind.value for lk in fresh)
     assert (kinds["paper"], kinds["code"], kinds["dataset"], kinds["post"]) == (15, 4, 1, 3)
-    assert Counter(lk.source for lk in fresh if lk.kind.value == "paper") == {"arxiv": 14, "openreview": 1}
+    assert Counter(lk.source for lk in fresh if lk.kind.value == "paper") == {
+        "arxiv": 14,
+        "openreview": 1,
+    }
     curated = {"venue", "code"}
     for a, b in zip(fresh, shipped, strict=True):
         assert a.model_dump(exclude=curated) == b.model_dump(exclude=curated)
@@ -64,27 +76,37 @@ def test_offline_refresh_reports_every_paper(tmp_path: Path) -> None:
     assert (work / "data" / "links.csv").read_bytes() == SHIPPED_CSV.read_bytes()
 
 
-def test_shipped_store_is_what_refresh_produces_from_the_reference_feed(reference: Path, tmp_path: Path) -> None:
+def test_shipped_store_is_what_refresh_produces_from_the_reference_feed(
+    reference: Path, tmp_path: Path
+) -> None:
     work = _copy_data(tmp_path)
     store_path = work / "data" / "metadata" / "arxiv.json"
     store_path.unlink()
     with serve(reference / "arxiv" / "feed.xml") as server:
-        report = refresh(work / "data" / "links.csv", store_path, force_all=True,
-                         config=ApiConfig(base_url=server.url, delay=0.0))
+        report = refresh(
+            work / "data" / "links.csv",
+            store_path,
+            force_all=True,
+            config=ApiConfig(base_url=server.url, delay=0.0),
+        )
     assert report.ok and len(report.fetched) == 14 and report.requests == 1
     produced, shipped = load_store(store_path), load_store(SHIPPED_STORE)
     assert sorted(produced.records) == sorted(shipped.records)
     for ident, record in produced.records.items():
         ship = shipped.records[ident]
         assert record.model_dump(exclude={"retrieved_at", "retrieved_from"}) == ship.model_dump(
-            exclude={"retrieved_at", "retrieved_from"})
+            exclude={"retrieved_at", "retrieved_from"}
+        )
         port = re.compile(r"127\.0\.0\.1:\d+")
         assert port.sub("HOST", record.retrieved_from) == port.sub("HOST", ship.retrieved_from)
     assert "reference feed" in shipped.note
 
 
 def test_shipped_records_agree_with_the_reference_records(reference: Path) -> None:
-    records = {r["arxiv_id"]: r for r in json.loads((reference / "arxiv" / "records.json").read_text(encoding="utf-8"))}
+    records = {
+        r["arxiv_id"]: r
+        for r in json.loads((reference / "arxiv" / "records.json").read_text(encoding="utf-8"))
+    }
     store = load_store(SHIPPED_STORE)
     assert set(store.records) == set(records)
     for ident, rec in store.records.items():
@@ -93,7 +115,9 @@ def test_shipped_records_agree_with_the_reference_records(reference: Path) -> No
         assert rec.published.date().isoformat() == ref["published"]
         assert rec.version == ref["latest_version"]
     venues = {lk.id: lk.venue for lk in cat.load(SHIPPED_CSV).links if lk.source == "arxiv"}
-    assert venues == {i: (r.get("published_as") or {}).get("venue") or "" for i, r in records.items()}
+    assert venues == {
+        i: (r.get("published_as") or {}).get("venue") or "" for i, r in records.items()
+    }
 
 
 def test_shipped_link_store_is_compiled_from_the_reference(reference: Path) -> None:
@@ -102,7 +126,9 @@ def test_shipped_link_store_is_compiled_from_the_reference(reference: Path) -> N
     from paperindex.identity import identify
     from paperindex.metadata import load_link_store
 
-    spec = importlib.util.spec_from_file_location("ship", ROOT / "scripts" / "ship_reference_metadata.py")
+    spec = importlib.util.spec_from_file_location(
+        "ship", ROOT / "scripts" / "ship_reference_metadata.py"
+    )
     assert spec is not None and spec.loader is not None
     ship = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ship)

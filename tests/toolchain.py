@@ -17,9 +17,11 @@ import pytest
 LATEX = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error"]
 # The document's own substitution for the CJK font's missing italic shape, so the log speaks
 # only of the bibliography.
-CJK_ITALIC = (r"\makeatletter\input{c70gbsn.fd}\makeatother"
-              r"\DeclareFontShape{C70}{gbsn}{m}{it}{<->ssub*gbsn/m/n}{}"
-              r"\DeclareFontShape{C70}{gbsn}{bx}{it}{<->ssub*gbsn/bx/n}{}")
+CJK_ITALIC = (
+    r"\makeatletter\input{c70gbsn.fd}\makeatother"
+    r"\DeclareFontShape{C70}{gbsn}{m}{it}{<->ssub*gbsn/m/n}{}"
+    r"\DeclareFontShape{C70}{gbsn}{bx}{it}{<->ssub*gbsn/bx/n}{}"
+)
 
 
 def need(*binaries: str) -> None:
@@ -29,14 +31,18 @@ def need(*binaries: str) -> None:
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=180,
-                          errors="replace")
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, timeout=180, errors="replace"
+    )
 
 
 def _latex_problems(log: Path) -> list[str]:
     text = log.read_text(encoding="utf-8", errors="replace")
-    return [line for line in text.splitlines()
-            if line.startswith("!") or re.search(r"Warning|Undefined control sequence", line)]
+    return [
+        line
+        for line in text.splitlines()
+        if line.startswith("!") or re.search(r"Warning|Undefined control sequence", line)
+    ]
 
 
 def bibtex_problems(bib: str, workdir: Path, style: str) -> list[str]:
@@ -47,10 +53,14 @@ def bibtex_problems(bib: str, workdir: Path, style: str) -> list[str]:
     (workdir / "doc.tex").write_text(
         "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{url}\n"
         f"{natbib}\n\\begin{{document}}\n\\nocite{{*}}\n\\bibliographystyle{{{style}}}\n"
-        "\\bibliography{refs}\n\\end{document}\n", encoding="utf-8")
-    return _cycle(workdir, "bibtex",
-                  lambda line: bool(re.search(r"warning|error", line, re.I))
-                  and "warning$ -- 0" not in line)
+        "\\bibliography{refs}\n\\end{document}\n",
+        encoding="utf-8",
+    )
+    return _cycle(
+        workdir,
+        "bibtex",
+        lambda line: bool(re.search(r"warning|error", line, re.I)) and "warning$ -- 0" not in line,
+    )
 
 
 def _cycle(workdir: Path, tool: str, is_problem: Callable[[str], bool]) -> list[str]:
@@ -79,7 +89,9 @@ def biber_problems(bib: str, workdir: Path) -> list[str]:
         f"{CJK_ITALIC}\n"
         "\\usepackage[backend=biber]{biblatex}\n\\addbibresource{refs.bib}\n"
         "\\begin{document}\n\\begin{CJK}{UTF8}{gbsn}\n\\nocite{*}\n\\printbibliography\n"
-        "\\end{CJK}\n\\end{document}\n", encoding="utf-8")
+        "\\end{CJK}\n\\end{document}\n",
+        encoding="utf-8",
+    )
     return _cycle(workdir, "biber", lambda line: bool(re.search(r"\b(WARN|ERROR)\b", line)))
 
 
@@ -88,8 +100,18 @@ def pandoc_problems(bib: str, workdir: Path) -> list[str]:
     need("pandoc")
     (workdir / "refs.bib").write_text(bib, encoding="utf-8")
     (workdir / "doc.md").write_text("---\nnocite: '@*'\n---\n\n# References\n", encoding="utf-8")
-    run = _run(["pandoc", "--citeproc", "--fail-if-warnings", "--bibliography=refs.bib",
-                "doc.md", "-o", "doc.html"], workdir)
+    run = _run(
+        [
+            "pandoc",
+            "--citeproc",
+            "--fail-if-warnings",
+            "--bibliography=refs.bib",
+            "doc.md",
+            "-o",
+            "doc.html",
+        ],
+        workdir,
+    )
     problems = [line for line in run.stderr.splitlines() if line.strip()]
     if run.returncode:
         problems.append(f"pandoc exit {run.returncode}")

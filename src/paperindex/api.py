@@ -41,8 +41,9 @@ def update_catalogue(
         raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
     with locked(catalogue_path):
         catalogue = cat.load(catalogue_path)
-        lookup = cat.store_lookup(load_store(store_path),
-                                  load_link_store(link_store_path(store_path)))
+        lookup = cat.store_lookup(
+            load_store(store_path), load_link_store(link_store_path(store_path))
+        )
         result = extract_paths(notes, progress)
         scanned = [f.path for f in result.files if not f.skipped]
         summary = cat.merge(catalogue, result.citations, scanned, lookup)
@@ -95,7 +96,9 @@ def write_bibtex(
 
 
 def _selected(
-    infos: list[LinkInfo], catalogue_path: Path, topics: Sequence[str] | None,
+    infos: list[LinkInfo],
+    catalogue_path: Path,
+    topics: Sequence[str] | None,
     kinds: Sequence[str] | None,
 ) -> list[LinkInfo]:
     from .model import Kind
@@ -129,15 +132,25 @@ def reading_list(
     from .files import atomic_write_text
 
     catalogue_path = Path(catalogue_path)
-    text = _reading_text(load_infos(catalogue_path, Path(store_path)), catalogue_path,
-                         Path(topics_path) if topics_path else None, topics, fmt)
+    text = _reading_text(
+        load_infos(catalogue_path, Path(store_path)),
+        catalogue_path,
+        Path(topics_path) if topics_path else None,
+        topics,
+        fmt,
+    )
     if output is not None:
         atomic_write_text(Path(output), text)
     return text
 
 
-def _reading_text(infos: list[LinkInfo], catalogue_path: Path, topics_path: Path | None,
-                  topics: Sequence[str] | None, fmt: str) -> str:
+def _reading_text(
+    infos: list[LinkInfo],
+    catalogue_path: Path,
+    topics_path: Path | None,
+    topics: Sequence[str] | None,
+    fmt: str,
+) -> str:
     from .readinglist import group, render_json, render_markdown
     from .topics import load_topics
 
@@ -177,5 +190,4 @@ def build(
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out_dir / "references.bib", bib)
     atomic_write_text(out_dir / "READING_LIST.md", markdown)
-    return BuildResult(out_dir / "references.bib", out_dir / "READING_LIST.md",
-                       len(infos))
+    return BuildResult(out_dir / "references.bib", out_dir / "READING_LIST.md", len(infos))

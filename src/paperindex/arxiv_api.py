@@ -221,8 +221,9 @@ class ArxivClient:
                     )
                 wait = max(wait, retry_after)
             wait = min(wait, cfg.max_wait)
-            logger.warning("%s (attempt %d/%d); retrying in %.0fs", last_error, attempt,
-                           cfg.max_attempts, wait)
+            logger.warning(
+                "%s (attempt %d/%d); retrying in %.0fs", last_error, attempt, cfg.max_attempts, wait
+            )
             self.clock.sleep(wait)
         raise FetchError(f"{last_error} after {cfg.max_attempts} attempts")
 

@@ -25,8 +25,21 @@ from .metadata import ArxivRecord, LinkRecord, LinkStore, MetadataStore
 from .model import Citation, Link, Mention, Status
 
 COLUMNS = (
-    "key", "kind", "source", "id", "url", "title", "topic", "venue", "note", "code",
-    "auto_title", "authors", "year", "status", "mentions",
+    "key",
+    "kind",
+    "source",
+    "id",
+    "url",
+    "title",
+    "topic",
+    "venue",
+    "note",
+    "code",
+    "auto_title",
+    "authors",
+    "year",
+    "status",
+    "mentions",
 )
 CURATED = frozenset({"key", "title", "topic", "venue", "note", "code"})
 REQUIRED = ("kind", "source", "id", "url")
@@ -92,9 +105,21 @@ def dumps(catalogue: Catalogue) -> str:
     writer.writerow([*COLUMNS, *catalogue.extra_columns])
     for link in catalogue.links:
         row = [
-            link.key, link.kind.value, link.source, link.id, link.url, link.title, link.topic,
-            link.venue, link.note, link.code, link.auto_title, link.authors, link.year,
-            link.status.value, encode_mentions(link.mentions),
+            link.key,
+            link.kind.value,
+            link.source,
+            link.id,
+            link.url,
+            link.title,
+            link.topic,
+            link.venue,
+            link.note,
+            link.code,
+            link.auto_title,
+            link.authors,
+            link.year,
+            link.status.value,
+            encode_mentions(link.mentions),
         ]
         row += [link.extra.get(col, "") for col in catalogue.extra_columns]
         writer.writerow([_protect(v) for v in row])
@@ -249,8 +274,9 @@ def merge(
     for citation in citations:
         ident = identity_key(citation.kind, citation.source, citation.id)
         if ident not in index:
-            link = Link(kind=citation.kind, source=citation.source, id=citation.id,
-                        url=citation.url)
+            link = Link(
+                kind=citation.kind, source=citation.source, id=citation.id, url=citation.url
+            )
             catalogue.links.append(link)
             index[ident] = link
             summary.added.append(link)

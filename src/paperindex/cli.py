@@ -73,8 +73,12 @@ class _Progress:
             filled = width * done // max(total, 1)
             bar = "#" * filled + "-" * (width - filled)
             end = "\n" if done >= total else ""
-            print(f"\r{self.label} [{bar}] {done}/{total} {message}", end=end, file=sys.stderr,
-                  flush=True)
+            print(
+                f"\r{self.label} [{bar}] {done}/{total} {message}",
+                end=end,
+                file=sys.stderr,
+                flush=True,
+            )
         else:
             _say(f"{self.label}: {done}/{total} ids; {message}")
 
@@ -91,13 +95,25 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     if delay < 3.0 and urlsplit(api_url).hostname not in ("127.0.0.1", "localhost", "::1"):
         _say(f"paperindex: --delay {delay:g} is below arXiv's 3 s; using 3 s")
         delay = 3.0
-    config = ApiConfig(base_url=api_url, timeout=args.timeout, delay=delay,
-                       backoff=args.backoff, max_wait=args.max_wait)
+    config = ApiConfig(
+        base_url=api_url,
+        timeout=args.timeout,
+        delay=delay,
+        backoff=args.backoff,
+        max_wait=args.max_wait,
+    )
     ids = [i for chunk in args.ids or [] for i in chunk.replace(",", " ").split()]
     report = refresh(
-        args.catalogue, args.store, ids=ids or None, force_all=args.all,
-        max_age_days=args.max_age, offline=args.offline, dry_run=args.dry_run, config=config,
-        progress=_Progress("refresh"), lock_wait=args.wait,
+        args.catalogue,
+        args.store,
+        ids=ids or None,
+        force_all=args.all,
+        max_age_days=args.max_age,
+        offline=args.offline,
+        dry_run=args.dry_run,
+        config=config,
+        progress=_Progress("refresh"),
+        lock_wait=args.wait,
     )
 
     def listing(ids: Sequence[str]) -> str:
@@ -105,8 +121,10 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
 
     have, total = len(report.have), len(report.papers)
     if report.offline or report.dry_run:
-        print(f"metadata for {have} of {total} papers in {args.store}"
-              f" ({len(report.stale)} older than {args.max_age:g} days)")
+        print(
+            f"metadata for {have} of {total} papers in {args.store}"
+            f" ({len(report.stale)} older than {args.max_age:g} days)"
+        )
         missing = [i for i in report.papers if i not in report.have]
         print(f"missing: {listing(missing)}")
         if report.dry_run:
@@ -114,15 +132,20 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
             print(f"would fetch {len(report.due)}: {listing(report.due)}")
             print(f"in {batches} request(s) to {api_url}")
         return EXIT_OK
-    print(f"{total} papers; {len(report.due)} due (missing, older than {args.max_age:g} days,"
-          " or asked for)")
+    print(
+        f"{total} papers; {len(report.due)} due (missing, older than {args.max_age:g} days,"
+        " or asked for)"
+    )
     print(f"fetched {len(report.fetched)}: {listing(report.fetched)}")
     updates = [f"{i} ({why})" for i, why in sorted(report.updated.items())]
     print(f"updated {len(report.updated)}: {listing(updates)}")
     print(f"unchanged {len(report.unchanged)}: {listing(report.unchanged)}")
     failures = [f"{i}: {why}" for i, why in sorted(report.failed.items())]
-    print(f"failed {len(report.failed)}:" + "".join(f"\n  {f}" for f in failures)
-          if failures else "failed 0")
+    print(
+        f"failed {len(report.failed)}:" + "".join(f"\n  {f}" for f in failures)
+        if failures
+        else "failed 0"
+    )
     print(f"{report.requests} request(s) to {api_url}; metadata for {have} of {total} papers")
     return EXIT_OK if report.ok else EXIT_FAILED
 
@@ -148,11 +171,18 @@ def _cmd_bib(args: argparse.Namespace) -> int:
     from .api import write_bibtex
 
     output = _output(args.output)
-    text = write_bibtex(output, args.catalogue, args.store, style=args.style,
-                        dialect=args.dialect, topics=args.topic or None,
-                        kinds=_split(args.kind) or None)
-    return _done(text, output, f"{text.count(chr(10) + '@')} entries ({args.style} style, "
-                 f"{args.dialect})")
+    text = write_bibtex(
+        output,
+        args.catalogue,
+        args.store,
+        style=args.style,
+        dialect=args.dialect,
+        topics=args.topic or None,
+        kinds=_split(args.kind) or None,
+    )
+    return _done(
+        text, output, f"{text.count(chr(10) + '@')} entries ({args.style} style, {args.dialect})"
+    )
 
 
 def _cmd_reading_list(args: argparse.Namespace) -> int:
@@ -161,8 +191,9 @@ def _cmd_reading_list(args: argparse.Namespace) -> int:
     output = _output(args.output)
     if output is not None and args.format == "json" and output.suffix == ".md":
         output = output.with_suffix(".json")
-    text = reading_list(output, args.catalogue, args.store, args.topics_file,
-                        args.topic or None, args.format)
+    text = reading_list(
+        output, args.catalogue, args.store, args.topics_file, args.topic or None, args.format
+    )
     return _done(text, output, f"{args.format} reading list")
 
 
@@ -190,50 +221,100 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("refresh", help="fetch missing or stale arXiv metadata (offline-first)")
     _catalogue_args(p)
-    p.add_argument("--max-age", type=float, default=30.0, metavar="DAYS",
-                   help="refetch records older than this (default 30; arXiv changes daily)")
+    p.add_argument(
+        "--max-age",
+        type=float,
+        default=30.0,
+        metavar="DAYS",
+        help="refetch records older than this (default 30; arXiv changes daily)",
+    )
     p.add_argument("--all", action="store_true", help="refetch every paper whatever its age")
     p.add_argument("--ids", nargs="+", metavar="ID", help="only these arXiv ids (any age)")
     p.add_argument("--offline", action="store_true", help="report what the store holds; no network")
     p.add_argument("--dry-run", action="store_true", help="say what would be fetched; no network")
-    p.add_argument("--api-url", help="arXiv API endpoint (default: $PAPERINDEX_ARXIV_API or "
-                   "https://export.arxiv.org/api/query)")
+    p.add_argument(
+        "--api-url",
+        help="arXiv API endpoint (default: $PAPERINDEX_ARXIV_API or "
+        "https://export.arxiv.org/api/query)",
+    )
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
-    p.add_argument("--delay", type=float, default=3.0,
-                   help="seconds between requests (default 3, arXiv's minimum)")
-    p.add_argument("--backoff", type=float, default=5.0,
-                   help="first wait after a 429/503/timeout, doubled on each retry (default 5)")
-    p.add_argument("--max-wait", type=float, default=120.0,
-                   help="longest backoff wait; a longer Retry-After fails the batch (default 120)")
-    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                   help="wait this long for another run's lock (default: stop at once)")
+    p.add_argument(
+        "--delay",
+        type=float,
+        default=3.0,
+        help="seconds between requests (default 3, arXiv's minimum)",
+    )
+    p.add_argument(
+        "--backoff",
+        type=float,
+        default=5.0,
+        help="first wait after a 429/503/timeout, doubled on each retry (default 5)",
+    )
+    p.add_argument(
+        "--max-wait",
+        type=float,
+        default=120.0,
+        help="longest backoff wait; a longer Retry-After fails the batch (default 120)",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another run's lock (default: stop at once)",
+    )
     p.set_defaults(run=_cmd_refresh)
 
     p = sub.add_parser("bib", help="write the catalogue as BibTeX")
     _catalogue_args(p)
-    p.add_argument("-o", "--output", type=Path, default=Path("references.bib"),
-                   help="output file, or - for stdout (default: references.bib)")
-    p.add_argument("--style", choices=("arxiv", "scholar"), default="arxiv",
-                   help="preprints as arXiv exports them (@misc + eprint) or as Google Scholar "
-                   "does (@article, journal = arXiv preprint)")
-    p.add_argument("--dialect", choices=("bibtex", "biblatex"), default="bibtex",
-                   help="bibtex: standard .bst types and fields, ASCII; biblatex: @online, "
-                   "@software, @dataset, eprinttype, UTF-8")
-    p.add_argument("--topic", action="append", metavar="T",
-                   help="only links of this topic (repeat for more)")
-    p.add_argument("--kind", action="append", metavar="K,...",
-                   help="only these kinds (paper, code, dataset, model, post, article, page)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("references.bib"),
+        help="output file, or - for stdout (default: references.bib)",
+    )
+    p.add_argument(
+        "--style",
+        choices=("arxiv", "scholar"),
+        default="arxiv",
+        help="preprints as arXiv exports them (@misc + eprint) or as Google Scholar "
+        "does (@article, journal = arXiv preprint)",
+    )
+    p.add_argument(
+        "--dialect",
+        choices=("bibtex", "biblatex"),
+        default="bibtex",
+        help="bibtex: standard .bst types and fields, ASCII; biblatex: @online, "
+        "@software, @dataset, eprinttype, UTF-8",
+    )
+    p.add_argument(
+        "--topic", action="append", metavar="T", help="only links of this topic (repeat for more)"
+    )
+    p.add_argument(
+        "--kind",
+        action="append",
+        metavar="K,...",
+        help="only these kinds (paper, code, dataset, model, post, article, page)",
+    )
     p.set_defaults(run=_cmd_bib)
 
     p = sub.add_parser("reading-list", help="write a reading list grouped by topic")
     _catalogue_args(p)
-    p.add_argument("-o", "--output", type=Path, default=Path("READING_LIST.md"),
-                   help="output file, or - for stdout (default: READING_LIST.md)")
-    p.add_argument("--topic", action="append", metavar="T",
-                   help="only this topic (repeat for more)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("READING_LIST.md"),
+        help="output file, or - for stdout (default: READING_LIST.md)",
+    )
+    p.add_argument(
+        "--topic", action="append", metavar="T", help="only this topic (repeat for more)"
+    )
     p.add_argument("--format", choices=("md", "json"), default="md")
-    p.add_argument("--topics-file", type=Path,
-                   help="topic rules (default: topics.toml beside the catalogue)")
+    p.add_argument(
+        "--topics-file", type=Path, help="topic rules (default: topics.toml beside the catalogue)"
+    )
     p.set_defaults(run=_cmd_reading_list)
 
     p = sub.add_parser("build", help="references.bib and READING_LIST.md, offline")
@@ -248,10 +329,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _catalogue_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--catalogue", type=Path, default=Path("data/links.csv"),
-                   help="catalogue CSV (default: data/links.csv)")
-    p.add_argument("--store", type=Path, default=Path("data/metadata/arxiv.json"),
-                   help="arXiv metadata store (default: data/metadata/arxiv.json)")
+    p.add_argument(
+        "--catalogue",
+        type=Path,
+        default=Path("data/links.csv"),
+        help="catalogue CSV (default: data/links.csv)",
+    )
+    p.add_argument(
+        "--store",
+        type=Path,
+        default=Path("data/metadata/arxiv.json"),
+        help="arXiv metadata store (default: data/metadata/arxiv.json)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

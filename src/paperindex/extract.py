@@ -41,7 +41,7 @@ BLOCK_CHARS = 1 << 20
 # non-ASCII ranges of punctuation, symbols and CJK scripts (general punctuation, CJK symbols and
 # punctuation, kana, CJK ideographs, Hangul, compatibility forms, full-width forms).
 _STOP = (
-    "\\x00-\\x20\\x7f\"<>\\\\^`{|}\\u0085\\u00a0\\u2000-\\u2bff\\u2e00-\\u9fff\\ua000-\\ua4cf"
+    '\\x00-\\x20\\x7f"<>\\\\^`{|}\\u0085\\u00a0\\u2000-\\u2bff\\u2e00-\\u9fff\\ua000-\\ua4cf'
     "\\uac00-\\ud7af\\uf900-\\ufaff\\ufe10-\\ufe6f\\uff00-\\uffef\\U00020000-\\U0003ffff"
 )
 _URL_BODY = re.compile(f"[^{_STOP}]*")
@@ -162,14 +162,20 @@ class _Scanner:
                 label=hit.label,
                 context=_excerpt(lines[index], hit.start - starts[index]),
                 thread=_cached_excerpt(thread_excerpts, thread, thread_line)
-                if thread_line != first_line + index else "",
+                if thread_line != first_line + index
+                else "",
                 cited=text[hit.start : hit.end],
                 version=ident.version,
                 subpath=ident.subpath,
             )
             citations.append(
-                Citation(kind=ident.kind, source=ident.source, id=ident.id, url=ident.url,
-                         mention=mention)
+                Citation(
+                    kind=ident.kind,
+                    source=ident.source,
+                    id=ident.id,
+                    url=ident.url,
+                    mention=mention,
+                )
             )
         return citations
 

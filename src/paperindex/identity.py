@@ -34,20 +34,49 @@ _ARXIV_HOSTS = frozenset(
 _ARXIV_VIEWS = frozenset({"abs", "pdf", "html", "format", "overview"})
 _TWITTER_HOSTS = frozenset(
     {
-        "twitter.com", "x.com", "mobile.twitter.com", "mobile.x.com", "m.twitter.com",
-        "fxtwitter.com", "vxtwitter.com", "fixupx.com",
+        "twitter.com",
+        "x.com",
+        "mobile.twitter.com",
+        "mobile.x.com",
+        "m.twitter.com",
+        "fxtwitter.com",
+        "vxtwitter.com",
+        "fixupx.com",
     }
 )
 _GITHUB_RESERVED = frozenset(
     {
-        "about", "apps", "collections", "enterprise", "explore", "features", "login", "marketplace",
-        "orgs", "pricing", "search", "settings", "sponsors", "topics", "trending",
+        "about",
+        "apps",
+        "collections",
+        "enterprise",
+        "explore",
+        "features",
+        "login",
+        "marketplace",
+        "orgs",
+        "pricing",
+        "search",
+        "settings",
+        "sponsors",
+        "topics",
+        "trending",
     }
 )
 _HF_RESERVED = frozenset(
     {
-        "blog", "collections", "docs", "join", "learn", "login", "models", "organizations",
-        "papers", "pricing", "settings", "tasks",
+        "blog",
+        "collections",
+        "docs",
+        "join",
+        "learn",
+        "login",
+        "models",
+        "organizations",
+        "papers",
+        "pricing",
+        "settings",
+        "tasks",
     }
 )
 _ARTICLE_HOSTS = frozenset({"zhuanlan.zhihu.com", "mp.weixin.qq.com", "medium.com"})
@@ -56,9 +85,26 @@ _ARTICLE_SEGMENTS = frozenset({"blog", "blogs", "post", "posts", "news", "articl
 _ARTICLE_PREFIXES = {"anthropic.com": ("/index/", "/news/", "/research/")}
 _TRACKING = frozenset(
     {
-        "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "spm", "from",
-        "share", "share_source", "share_medium", "share_token", "share_from", "ref_src",
-        "ref_url", "vd_source", "_hsenc", "_hsmi", "si",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "spm",
+        "from",
+        "share",
+        "share_source",
+        "share_medium",
+        "share_token",
+        "share_from",
+        "ref_src",
+        "ref_url",
+        "vd_source",
+        "_hsenc",
+        "_hsmi",
+        "si",
     }
 )
 #: Parameters that identify the resource on a host; everything else there is dropped.
@@ -226,7 +272,10 @@ def _huggingface(host: str, segments: list[str], query: _Query) -> Identity | No
         kind, prefix, rest = Kind.MODEL, "", segments
     ident = f"{rest[0]}/{rest[1]}"
     return Identity(
-        kind, "huggingface", ident, f"https://huggingface.co/{prefix}{ident}",
+        kind,
+        "huggingface",
+        ident,
+        f"https://huggingface.co/{prefix}{ident}",
         subpath="/".join(rest[2:]),
     )
 

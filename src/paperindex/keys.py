@@ -59,8 +59,11 @@ def paper_key(authors: Iterable[str], year: str, title: str) -> str:
     last = first.split(",")[0] if "," in first else (first.split() or [""])[-1]
     last = ascii_fold(last) or "anon"
     word = next(
-        (w for w in (ascii_fold(t) for t in re.split(r"[\s:/]+", title)) if w
-         and w not in STOP_WORDS),
+        (
+            w
+            for w in (ascii_fold(t) for t in re.split(r"[\s:/]+", title))
+            if w and w not in STOP_WORDS
+        ),
         "",
     )
     return f"{last}{year}{word}"

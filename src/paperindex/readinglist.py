@@ -24,8 +24,13 @@ from .view import LinkInfo
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>()#+!|~&$])")
 _MERMAID_UNSAFE = re.compile(r"[^\w\s.,'()?!+\-/]")
 KIND_HEADINGS = {
-    Kind.PAPER: "Papers", Kind.CODE: "Code", Kind.DATASET: "Datasets", Kind.MODEL: "Models",
-    Kind.POST: "Posts", Kind.ARTICLE: "Articles", Kind.PAGE: "Pages",
+    Kind.PAPER: "Papers",
+    Kind.CODE: "Code",
+    Kind.DATASET: "Datasets",
+    Kind.MODEL: "Models",
+    Kind.POST: "Posts",
+    Kind.ARTICLE: "Articles",
+    Kind.PAGE: "Pages",
 }
 
 
@@ -78,8 +83,9 @@ def _desc(text: str) -> str:
     return "".join(chr(0x10FFFF - ord(c)) for c in text)
 
 
-def group(infos: Iterable[LinkInfo], rules: TopicRules,
-          topics: Iterable[str] | None = None) -> list[Group]:
+def group(
+    infos: Iterable[LinkInfo], rules: TopicRules, topics: Iterable[str] | None = None
+) -> list[Group]:
     """Links grouped by topic: topics in the order of the topic file, then the others
     alphabetically; within a topic papers first (newest first), then code, datasets, models,
     posts, articles, pages."""
@@ -92,8 +98,7 @@ def group(infos: Iterable[LinkInfo], rules: TopicRules,
         wanted = check_wanted(topics, rules, by_topic)
         order = [t for t in order if t in wanted]
     return [
-        Group(name, rules.descriptions.get(name, ""),
-              tuple(sorted(by_topic[name], key=_sort_key)))
+        Group(name, rules.descriptions.get(name, ""), tuple(sorted(by_topic[name], key=_sort_key)))
         for name in order
     ]
 
@@ -119,8 +124,11 @@ def _paper(info: LinkInfo) -> list[str]:
     meta = [md(_authors(info))] if _authors(info) else []
     if info.year:
         meta.append(md(info.year))
-    meta.append(md(info.venue) if info.venue else (
-        _link(f"arXiv:{link.id}", link.url) if link.source == "arxiv" else md(link.source)))
+    meta.append(
+        md(info.venue)
+        if info.venue
+        else (_link(f"arXiv:{link.id}", link.url) if link.source == "arxiv" else md(link.source))
+    )
     if info.pdf_url:
         meta.append(_link("PDF", info.pdf_url))
     if link.code:
@@ -130,8 +138,14 @@ def _paper(info: LinkInfo) -> list[str]:
     if context:
         lines += ["", "  " + context]
     if info.abstract:
-        lines += ["", "  <details><summary>Abstract</summary>", "", "  " + md(info.abstract), "",
-                  "  </details>"]
+        lines += [
+            "",
+            "  <details><summary>Abstract</summary>",
+            "",
+            "  " + md(info.abstract),
+            "",
+            "  </details>",
+        ]
     return lines
 
 
@@ -198,8 +212,9 @@ def render_markdown(groups: list[Group], source: str = "data/links.csv") -> str:
     anchors = [slug(g.name, taken) for g in groups]
     if timeline:
         out.append(f"- [Timeline of the papers](#{slug('Timeline of the papers', taken)})")
-    out += [f"- [{md(g.name)}](#{a}) ({len(g.infos)})" for g, a in zip(groups, anchors,
-                                                                        strict=True)]
+    out += [
+        f"- [{md(g.name)}](#{a}) ({len(g.infos)})" for g, a in zip(groups, anchors, strict=True)
+    ]
     if timeline:
         out += ["", "## Timeline of the papers", "", *timeline]
     for g in groups:
@@ -233,11 +248,19 @@ def render_json(groups: list[Group]) -> str:
 def _json_link(info: LinkInfo) -> dict[str, Any]:
     link = info.link
     return {
-        "key": link.key, "kind": link.kind.value, "source": link.source, "id": link.id,
-        "url": link.url, "title": info.title, "authors": info.authors or (
-            [info.account] if info.account else []),
-        "year": info.year or None, "venue": info.venue or None, "pdf": info.pdf_url or None,
-        "code": link.code or None, "description": info.description or None,
-        "abstract": info.abstract or None, "status": link.status.value,
+        "key": link.key,
+        "kind": link.kind.value,
+        "source": link.source,
+        "id": link.id,
+        "url": link.url,
+        "title": info.title,
+        "authors": info.authors or ([info.account] if info.account else []),
+        "year": info.year or None,
+        "venue": info.venue or None,
+        "pdf": info.pdf_url or None,
+        "code": link.code or None,
+        "description": info.description or None,
+        "abstract": info.abstract or None,
+        "status": link.status.value,
         "mentions": [m.model_dump(exclude_defaults=True) for m in link.mentions],
     }

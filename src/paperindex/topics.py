@@ -77,13 +77,15 @@ def load_topics(path: Path = DEFAULT_TOPICS) -> TopicRules:
             patterns = tuple(re.compile(p, re.I) for p in entry.get("patterns", []))
         except re.error as exc:
             raise TopicsError(f"{where} ({name}): bad pattern: {exc}") from exc
-        topics.append(Topic(
-            name=name.strip(),
-            description=str(entry.get("description", "")).strip(),
-            keywords=tuple(str(k).lower() for k in entry.get("keywords", [])),
-            patterns=patterns,
-            categories=tuple(entry.get("categories", [])),
-        ))
+        topics.append(
+            Topic(
+                name=name.strip(),
+                description=str(entry.get("description", "")).strip(),
+                keywords=tuple(str(k).lower() for k in entry.get("keywords", [])),
+                patterns=patterns,
+                categories=tuple(entry.get("categories", [])),
+            )
+        )
     names = [t.name for t in topics]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
