@@ -45,6 +45,7 @@ from paperindex.metadata import (  # noqa: E402
     save_store,
 )
 from paperindex.model import Kind  # noqa: E402
+from paperindex.sites import key_of  # noqa: E402
 
 PORT = 47100  # fixed, so the provenance URLs in the store do not change from run to run
 ARXIV_NOTE = (
@@ -104,9 +105,9 @@ def main() -> int:
         ident = identify(entry["url"])
         if ident is None:
             raise SystemExit(f"reference URL not understood: {entry['url']}")
-        links.records[ident.key] = link_record(entry)
+        links.records[key_of(ident)] = link_record(entry)
         if ident.kind is Kind.PAPER and entry["facts"].get("venue"):
-            venues[ident.key] = entry["facts"]["venue"]
+            venues[key_of(ident)] = entry["facts"]["venue"]
     save_link_store(links, link_store_path(args.store))
     print(f"link store: {len(links.records)} records")
 

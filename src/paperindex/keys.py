@@ -15,41 +15,23 @@ The rule (after Better BibTeX's pinned keys, without its "showstopper" of renami
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from .model import Kind, Link
+from .sites import site_for
+from .sites.base import ascii_fold, slug
+from .sites.social import tweet_year
+
+__all__ = [
+    "STOP_WORDS", "ascii_fold", "assign_keys", "paper_key", "proposed_key", "readable_key", "slug",
+    "tweet_year", "unique_key",
+]  # fmt: skip
 
 STOP_WORDS = frozenset(
     """a an the on of for in into to and or with without from via towards toward is are was were
     be how what when why which who do does can could should we our us your you by at as it its
     this that these those not no""".split()
 )
-_SITE_ALIASES = {"mp.weixin.qq.com": "weixin", "github.io": "", "medium.com": "medium"}
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_TWITTER_EPOCH_MS = 1288834974657
-
-
-def ascii_fold(text: str) -> str:
-    """Lower-case ASCII letters and digits only: `Müller-Lüdenscheidt` → `mullerludenscheidt`."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return _NON_ALNUM.sub("", decomposed.encode("ascii", "ignore").decode().lower())
-
-
-def slug(text: str, limit: int = 40) -> str:
-    """`Foo_Bar/baz.qux` → `foo-bar-baz-qux`, at most `limit` characters."""
-    decomposed = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return _NON_ALNUM.sub("-", decomposed).strip("-")[:limit].strip("-")
-
-
-def tweet_year(status_id: str) -> str:
-    """The year a tweet was posted, from its snowflake id (empty for pre-2010 ids)."""
-    if not status_id.isdigit() or int(status_id) < 1 << 22:
-        return ""
-    from datetime import UTC, datetime
-
-    ms = (int(status_id) >> 22) + _TWITTER_EPOCH_MS
-    return str(datetime.fromtimestamp(ms / 1000, UTC).year)
 
 
 def paper_key(authors: Iterable[str], year: str, title: str) -> str:
@@ -69,39 +51,16 @@ def paper_key(authors: Iterable[str], year: str, title: str) -> str:
     return f"{last}{year}{word}"
 
 
-def _site(host: str) -> str:
-    if host in _SITE_ALIASES:
-        return _SITE_ALIASES[host]
-    labels = host.split(".")
-    if host.endswith(".github.io"):
-        return labels[0]
-    # the registrable name: drop the TLD and a two-letter second level (example.com.cn)
-    core = labels[:-1]
-    if len(core) > 1 and len(core[-1]) <= 3 and len(labels[-1]) == 2:
-        core = core[:-1]
-    return core[-1] if core else host
-
-
 def readable_key(link: Link) -> str:
-    """A readable key from what the link is and where it lives."""
-    if link.source == "arxiv":
-        return "arxiv-" + slug(link.id)
-    if link.kind is Kind.POST and link.source == "twitter":
-        user, _, status = link.id.partition("/status/")
-        return f"{ascii_fold(user)}{tweet_year(status)}tweet"
-    if link.source in ("github", "huggingface", "replicate", "openreview", "doi", "acl"):
-        prefix = "" if link.source in ("github", "huggingface", "replicate") else link.source + "-"
-        return prefix + slug(link.id)
-    site = _site(link.source)
-    tail = slug(link.id.split("?")[0].rstrip("/").rsplit("/", 1)[-1], 30)
-    return "-".join(p for p in (slug(site), tail) if p) or "link"
+    """A readable key from what the link is and where it lives (see each site)."""
+    return site_for(link.source).readable_key(link)
 
 
 def proposed_key(link: Link, force: bool = False) -> str | None:
     """The key `link` should get now, or None while it should wait for metadata."""
     if link.kind is Kind.PAPER and link.authors and link.year and link.auto_title:
         return paper_key(link.authors.split("; "), link.year, link.auto_title)
-    if link.source == "arxiv" and not force:
+    if site_for(link.source).key_waits_for_metadata and not force:
         return None
     return readable_key(link)
 

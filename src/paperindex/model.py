@@ -127,6 +127,21 @@ class Link(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
+class Identity:
+    """What one citation points at: kind, site, identifier there, one canonical URL."""
+
+    kind: Kind
+    source: str
+    """The site (`arxiv`, `github`, …) or, for any other host, the host name."""
+    id: str
+    url: str
+    version: str = ""
+    """arXiv version named by the citation (`v2`); not part of the identity."""
+    subpath: str = ""
+    """Path inside a repository named by the citation; not part of the identity."""
+
+
+@dataclass(frozen=True, slots=True)
 class Citation:
     """One citation found by the extractor, before it is merged into the catalogue.
 

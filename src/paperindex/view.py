@@ -22,6 +22,7 @@ from .metadata import (
     load_store,
 )
 from .model import Kind, Link
+from .sites import site_for
 
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _JOURNAL = re.compile(
@@ -51,14 +52,7 @@ class LinkInfo:
     def account(self) -> str:
         """Who published it, read from its identity when no author is known: a post's
         account, a repository's owner."""
-        if self.authors:
-            return ""
-        link = self.link
-        if link.source == "twitter":
-            return "@" + link.id.split("/", 1)[0]
-        if link.source in ("github", "huggingface", "replicate"):
-            return link.id.split("/", 1)[0]
-        return ""
+        return "" if self.authors else site_for(self.link.source).account(self.link)
 
     @property
     def year(self) -> str:
@@ -97,30 +91,14 @@ class LinkInfo:
 
     @property
     def pdf_url(self) -> str:
-        """A PDF link (arXiv papers)."""
-        if self.link.source == "arxiv":
-            return f"https://arxiv.org/pdf/{self.link.id}"
-        if self.link.source == "openreview":
-            return f"https://openreview.net/pdf?id={self.link.id}"
-        return ""
+        """A direct PDF link, when the site gives one (arXiv, OpenReview)."""
+        return site_for(self.link.source).pdf_url(self.link)
 
 
 def fallback_title(link: Link) -> str:
     """A readable title from what the link is: `arXiv:2312.00752`, `owner/repo`, a post's
-    account, or the host and path."""
-    if link.source == "arxiv":
-        return f"arXiv:{link.id}"
-    if link.source == "openreview":
-        return f"OpenReview {link.id}"
-    if link.source in ("doi", "acl"):
-        return f"{link.source}:{link.id}"
-    if link.source in ("github", "huggingface", "replicate"):
-        return link.id
-    if link.source == "twitter":
-        user, _, status = link.id.partition("/status/")
-        return f"Post by @{user} on X ({status})"
-    path = link.id.split("?")[0].rstrip("/")
-    return link.source + path if path else link.source
+    account, or the host and path (see each site)."""
+    return site_for(link.source).fallback_title(link)
 
 
 def load_infos(
