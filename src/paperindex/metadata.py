@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -28,10 +28,30 @@ class MetadataError(ValueError):
     """The store file cannot be read as a metadata store."""
 
 
-class ArxivRecord(BaseModel):
-    """arXiv's record of one paper (the fields of the API's Atom entry), and its provenance."""
+class Record(BaseModel):
+    """A record fetched from a metadata service, with its provenance."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    retrieved_at: datetime
+    """When this record was fetched."""
+    retrieved_from: str
+    """The request it came from."""
+
+    def same_content(self, other: Record) -> bool:
+        """True when nothing but the retrieval provenance differs."""
+        skip = {"retrieved_at", "retrieved_from"}
+        return self.model_dump(exclude=skip) == other.model_dump(exclude=skip)
+
+    def changed_fields(self, other: Record) -> list[str]:
+        """The fields (provenance aside) whose values differ from `other`'s, sorted."""
+        skip = {"retrieved_at", "retrieved_from"}
+        a, b = self.model_dump(exclude=skip), other.model_dump(exclude=skip)
+        return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
+
+class ArxivRecord(Record):
+    """arXiv's record of one paper (the fields of the API's Atom entry), and its provenance."""
 
     id: str
     """Versionless arXiv id."""
@@ -50,10 +70,6 @@ class ArxivRecord(BaseModel):
     journal_ref: str | None = None
     doi: str | None = None
     pdf_url: str | None = None
-    retrieved_at: datetime
-    """When this record was fetched."""
-    retrieved_from: str
-    """The API request it came from."""
 
     @property
     def year(self) -> str:
@@ -61,29 +77,33 @@ class ArxivRecord(BaseModel):
         latest version's year)."""
         return str(self.published.year)
 
-    def same_content(self, other: ArxivRecord) -> bool:
-        """True when nothing but the retrieval provenance differs."""
-        skip = {"retrieved_at", "retrieved_from"}
-        return self.model_dump(exclude=skip) == other.model_dump(exclude=skip)
+
+R = TypeVar("R", bound=BaseModel)
 
 
-class MetadataStore(BaseModel):
-    """All records, by versionless id."""
+class Store(BaseModel, Generic[R]):
+    """One source's records by id, as one sorted JSON file under `data/metadata/`."""
 
     model_config = ConfigDict(extra="forbid")
 
     format: int = STORE_FORMAT
     note: str = ""
     """Free text about where the records came from; kept by every refresh."""
-    records: dict[str, ArxivRecord] = Field(default_factory=dict)
+    records: dict[str, R] = Field(default_factory=dict)
 
-    def is_fresh(self, arxiv_id: str, max_age_days: float, now: datetime | None = None) -> bool:
-        """True when the record exists and is younger than `max_age_days`."""
-        record = self.records.get(arxiv_id)
-        if record is None:
+    def is_fresh(self, ident: str, max_age_days: float, now: datetime | None = None) -> bool:
+        """True when the record exists, says when it was fetched, and is younger than
+        `max_age_days`."""
+        record = self.records.get(ident)
+        retrieved = getattr(record, "retrieved_at", None)
+        if not isinstance(retrieved, datetime):
             return False
-        age = (now or datetime.now(UTC)) - record.retrieved_at
+        age = (now or datetime.now(UTC)) - retrieved
         return age.total_seconds() < max_age_days * 86400
+
+
+class MetadataStore(Store[ArxivRecord]):
+    """arXiv records by versionless id."""
 
 
 class LinkRecord(BaseModel):
@@ -101,14 +121,8 @@ class LinkRecord(BaseModel):
     """Where each fact was found."""
 
 
-class LinkStore(BaseModel):
-    """Link records by identity key (see `paperindex.identity.identity_key`)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    format: int = STORE_FORMAT
-    note: str = ""
-    records: dict[str, LinkRecord] = Field(default_factory=dict)
+class LinkStore(Store[LinkRecord]):
+    """Link records by identity key (see `paperindex.sites.identity_key`)."""
 
 
 def link_store_path(store_path: Path) -> Path:
@@ -129,7 +143,7 @@ def _load(cls: type[_Store], path: Path | str) -> _Store:
         raise MetadataError(f"{path}: not a valid {cls.__name__}: {exc}") from exc
 
 
-def _dumps(store: MetadataStore | LinkStore) -> str:
+def _dumps(store: Store[BaseModel] | MetadataStore | LinkStore) -> str:
     """Sorted, pretty JSON: the exact bytes written to disk."""
     data = store.model_dump(mode="json")
     data["records"] = dict(sorted(data["records"].items()))
