@@ -4,7 +4,8 @@ Format (documented in the README): UTF-8, a header row, `\\n` line ends, minimal
 `mentions` cell holds one JSON object per line, one line per citation.  A cell that a spreadsheet
 would run as a formula (starting `=`, `+`, `-`, `@`, tab or CR) is written with a leading `'`, as
 is a cell that itself starts with `'`; reading strips exactly one, so every value loads back as
-the text it was.
+the text it was.  Control and bidi characters are never written (`text.clean`: tab and line feed
+stay), in cells or inside the mentions' JSON.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .identity import identity_key
 from .keys import assign_keys, tweet_year
 from .metadata import ArxivRecord, LinkRecord, LinkStore, MetadataStore
 from .model import Citation, Link, Mention, Status
+from .text import clean
 
 COLUMNS = (
     "key",
@@ -78,6 +80,7 @@ class MergeSummary:
 
 
 def _protect(value: str) -> str:
+    value = clean(value)
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
@@ -88,9 +91,17 @@ def _unprotect(value: str) -> str:
 def encode_mentions(mentions: Iterable[Mention]) -> str:
     """One compact JSON object per line; empty fields left out."""
     return "\n".join(
-        json.dumps(m.model_dump(exclude_defaults=True), ensure_ascii=False, sort_keys=False)
-        for m in mentions
+        json.dumps(_clean_mention(m), ensure_ascii=False, sort_keys=False) for m in mentions
     )
+
+
+def _clean_mention(mention: Mention) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name, value in mention.model_dump(exclude_defaults=True).items():
+        value = clean(value) if isinstance(value, str) else value
+        if value != "" or name == "file":  # a field emptied by cleaning is a default again
+            out[name] = value
+    return out
 
 
 def decode_mentions(cell: str) -> list[Mention]:

@@ -3,7 +3,13 @@
 Everything from outside (titles, abstracts, excerpts, labels, curated columns) is untrusted: it
 is rendered as text, never as Markdown or HTML.  The only HTML written is `<details>` and
 `<summary>`, the only links are http(s) URLs (percent-encoded, in `<…>` form) and anchors of
-headings this module writes.
+headings this module writes.  Control and bidi characters are removed from both formats.
+
+E-mail addresses: GitHub's autolink extension (cmark-gfm) and linkify-it turn `name@host.tld`
+in plain text into a `mailto:` link, and backslash escapes or entities do not stop it (cmark-gfm
+joins text nodes before it looks for an `@`).  So an `@` that follows a character an address
+can end with is written as the full-width `＠` (U+FF20): no autolinker takes it for an address,
+and readers still read it as one.  A handle after a space (`@user`) stays as it is.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 
 from .bibtex import ExportError, safe_url
 from .model import KIND_ORDER, Kind
+from .text import clean
 from .topics import TopicRules, check_wanted, topic_of
 from .view import LinkInfo
 
@@ -23,6 +30,9 @@ from .view import LinkInfo
 # escaping any ASCII punctuation), so text renders as itself.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>()#+!|~&$])")
 _MERMAID_UNSAFE = re.compile(r"[^\w\s.,'()?!+\-/]")
+# An `@` after a character that can end the local part of an address, for GFM (`.+-_` and
+# alphanumerics) and linkify-it (which adds `;:&=$,"`), or anything RFC 5322 allows there.
+_ADDRESS_AT = re.compile(r"(?<=[A-Za-z0-9.!#$%&'*+/=?^_`{|}~;:,\"-])@(?=\S)")
 KIND_HEADINGS = {
     Kind.PAPER: "Papers",
     Kind.CODE: "Code",
@@ -36,7 +46,7 @@ KIND_HEADINGS = {
 
 def md(text: str) -> str:
     """`text` as inert Markdown: one line, every syntax character escaped."""
-    folded = " ".join(text.split())
+    folded = _ADDRESS_AT.sub("\uff20", " ".join(clean(text).split()))
     escaped = _MD_SPECIAL.sub(r"\\\1", folded)
     # a leading "1." or "-" would not start a list here (we never start a line with text),
     # but a leading "=" or "-" under a paragraph could make a setext heading: escape it too
@@ -53,7 +63,7 @@ def _link(label: str, url: str) -> str:
 def slug(heading: str, taken: set[str]) -> str:
     """GitHub's anchor for a heading as rendered (whitespace folded): lower-case, punctuation
     dropped, spaces to hyphens, then `-1`, `-2`, … until unused."""
-    base = re.sub(r"[^\w\- ]", "", " ".join(heading.split()).lower()).replace(" ", "-")
+    base = re.sub(r"[^\w\- ]", "", " ".join(clean(heading).split()).lower()).replace(" ", "-")
     candidate, n = base, 0
     while candidate in taken:
         n += 1
@@ -178,7 +188,8 @@ def _timeline(groups: list[Group]) -> list[str]:
     for g in groups:
         for info in g.infos:
             if info.link.kind is Kind.PAPER and info.link.year:
-                short = " ".join(_MERMAID_UNSAFE.sub(" ", info.title.split(":")[0]).split())
+                title = clean(info.title).split(":")[0]
+                short = " ".join(_MERMAID_UNSAFE.sub(" ", title).split())
                 if len(short) > 48:
                     short = short[:48].rsplit(" ", 1)[0] + " …"
                 short = short or info.link.key
@@ -242,7 +253,18 @@ def render_json(groups: list[Group]) -> str:
             for g in groups
         ]
     }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(_clean_json(data), ensure_ascii=False, indent=2) + "\n"
+
+
+def _clean_json(value: Any) -> Any:
+    """Every string in `value` (keys too) without control or bidi characters."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {_clean_json(k): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    return value
 
 
 def _json_link(info: LinkInfo) -> dict[str, Any]:
