@@ -3,9 +3,9 @@
 
     python benchmarks/refresh_requests.py [--ids 1000] [--delay 3]
 
-Builds a catalogue citing `--ids` new-style ids, serves the team's reference feed from
-tests/fake_arxiv.py on 127.0.0.1 (answering unknown ids with clones of a reference entry), and
-runs `refresh` twice with arXiv's real politeness (3 s between requests):
+Builds a catalogue citing `--ids` new-style ids, serves the team's reference feed from the fake
+arXiv API (`paperindex.testing.arxiv`) on 127.0.0.1 (answering unknown ids with clones of a
+reference entry), and runs `refresh` twice with arXiv's real politeness (3 s between requests):
 
 * first run: every id is missing, so ceil(ids / 100) requests; the wall time is printed beside
   the politeness floor, (requests - 1) x delay, measured in the same run;
@@ -15,19 +15,16 @@ runs `refresh` twice with arXiv's real politeness (3 s between requests):
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from paperindex.api import update_catalogue
+from paperindex.arxiv_api import ApiConfig
+from paperindex.enrich import refresh
+from paperindex.testing.arxiv import serve
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.fake_arxiv import serve  # noqa: E402
-
-from paperindex.api import update_catalogue  # noqa: E402
-from paperindex.arxiv_api import ApiConfig  # noqa: E402
-from paperindex.enrich import refresh  # noqa: E402
 
 
 def main() -> None:

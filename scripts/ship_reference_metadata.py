@@ -8,8 +8,8 @@ public records.  This script, run from a checkout beside `shared/`:
    `data/metadata/links.json`, keyed by each link's identity;
 2. runs `paperindex extract` on the acceptance corpus (`shared/corpus/research-notes.md`);
 3. serves `reference/arxiv/feed.xml` (the arXiv records in the API's Atom format) from the fake
-   arXiv API of the tests on 127.0.0.1 and runs `paperindex refresh --all` against it, so the
-   shipped arXiv store is exactly what the refresh code produces;
+   arXiv API (`paperindex.testing.arxiv`) on 127.0.0.1 and runs `paperindex refresh --all`
+   against it, so the shipped arXiv store is exactly what the refresh code produces;
 4. copies published venues and official code repositories (`published_as` in
    `reference/arxiv/records.json`, `venue` in `links.json`) into the catalogue's curated `venue`
    and `code` columns, where those are still empty: curation done once, by us, from records.
@@ -25,17 +25,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.fake_arxiv import serve  # noqa: E402
-
-from paperindex import catalogue as cat  # noqa: E402
-from paperindex.api import update_catalogue  # noqa: E402
-from paperindex.arxiv_api import ApiConfig  # noqa: E402
-from paperindex.enrich import refresh  # noqa: E402
-from paperindex.identity import identify  # noqa: E402
-from paperindex.metadata import (  # noqa: E402
+from paperindex import catalogue as cat
+from paperindex.api import update_catalogue
+from paperindex.arxiv_api import ApiConfig
+from paperindex.enrich import refresh
+from paperindex.identity import identify
+from paperindex.metadata import (
     DEFAULT_STORE,
     LinkRecord,
     LinkStore,
@@ -44,7 +39,10 @@ from paperindex.metadata import (  # noqa: E402
     save_link_store,
     save_store,
 )
-from paperindex.model import Kind  # noqa: E402
+from paperindex.model import Kind
+from paperindex.testing.arxiv import serve
+
+ROOT = Path(__file__).resolve().parents[1]
 from paperindex.sites import key_of  # noqa: E402
 
 PORT = 47100  # fixed, so the provenance URLs in the store do not change from run to run

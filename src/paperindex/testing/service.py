@@ -294,12 +294,13 @@ class FakeService:
                 exchange.outcome = outcome
             self._changed.notify_all()
 
-    def _dispatch(self, request: Request) -> Response:
+    def _match(self, request: Request) -> tuple[Handler, Request]:
+        """The route's handler, and the request with the route's `{placeholders}` filled in."""
         for method, pattern, handler in self._routes:
             match = pattern.match(request.path)
             if match and method == request.method:
-                return handler(_with_params(request, match.groupdict()))
-        return Response(404, b"no such route in the fake service\n")
+                return handler, _with_params(request, match.groupdict())
+        return _recorded(Response(404, b"no such route in the fake service\n")), request
 
 
 def _recorded(response: Response) -> Handler:
@@ -351,10 +352,11 @@ class _Handler(BaseHTTPRequestHandler):
             params={},
             received=time.monotonic(),
         )
+        handler, request = service._match(request)
         exchange, fault = service._begin(request)
         outcome = "error"
         try:
-            outcome = self._answer(service, request, exchange, fault)
+            outcome = self._answer(handler, request, exchange, fault)
         except (BrokenPipeError, ConnectionResetError):
             outcome = "client-closed"
             self.close_connection = True
@@ -367,8 +369,9 @@ class _Handler(BaseHTTPRequestHandler):
             service._end(exchange, outcome)
 
     def _answer(
-        self, service: FakeService, request: Request, exchange: Exchange, fault: Fault | None
+        self, handler: Handler, request: Request, exchange: Exchange, fault: Fault | None
     ) -> str:
+        service = self.server.service
         if isinstance(fault, Reset):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
@@ -386,7 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif isinstance(fault, Malformed):
             response = Response(200, fault.body, {"Content-Type": fault.content_type})
         else:
-            response = service._dispatch(request)
+            response = handler(request)
         body = b"" if request.method == "HEAD" else response.body
         closing = isinstance(fault, (Truncated, EndlessBody))
         head = self._head(response, None if isinstance(fault, EndlessBody) else len(body), closing)
