@@ -85,23 +85,22 @@ class _Progress:
 
 def _cmd_refresh(args: argparse.Namespace) -> int:
     import os
-    from urllib.parse import urlsplit
 
     from .arxiv_api import DEFAULT_API_URL, ApiConfig
     from .enrich import refresh
+    from .net import MB
 
     api_url = args.api_url or os.environ.get("PAPERINDEX_ARXIV_API") or DEFAULT_API_URL
-    delay = args.delay
-    if delay < 3.0 and urlsplit(api_url).hostname not in ("127.0.0.1", "localhost", "::1"):
-        _say(f"paperindex: --delay {delay:g} is below arXiv's 3 s; using 3 s")
-        delay = 3.0
     config = ApiConfig(
         base_url=api_url,
         timeout=args.timeout,
-        delay=delay,
+        delay=args.delay,
         backoff=args.backoff,
         max_wait=args.max_wait,
+        max_bytes=int(args.max_mb * MB),
     )
+    if config.pace > args.delay and not (args.offline or args.dry_run):
+        _say(f"paperindex: --delay {args.delay:g} is below arXiv's 3 s; using {config.pace:g} s")
     ids = [i for chunk in args.ids or [] for i in chunk.replace(",", " ").split()]
     report = refresh(
         args.catalogue,
@@ -114,6 +113,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         config=config,
         progress=_Progress("refresh"),
         lock_wait=args.wait,
+        on_wait=lambda message: _say(f"paperindex: {message}"),
     )
 
     def listing(ids: Sequence[str]) -> str:
@@ -146,6 +146,9 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         if failures
         else "failed 0"
     )
+    if report.anomalies:
+        odd = [f"{i}: {why}" for i, why in sorted(report.anomalies.items())]
+        print(f"anomalies {len(odd)}:" + "".join(f"\n  {f}" for f in odd))
     print(f"{report.requests} request(s) to {api_url}; metadata for {have} of {total} papers")
     return EXIT_OK if report.ok else EXIT_FAILED
 
@@ -237,12 +240,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="arXiv API endpoint (default: $PAPERINDEX_ARXIV_API or "
         "https://export.arxiv.org/api/query)",
     )
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds for a whole response, headers to last byte (default 30); an overrun is "
+        "tried twice",
+    )
+    p.add_argument(
+        "--max-mb",
+        type=float,
+        default=50.0,
+        metavar="MB",
+        help="largest response read, in MB (default 50); a larger one fails its batch",
+    )
     p.add_argument(
         "--delay",
         type=float,
         default=3.0,
-        help="seconds between requests (default 3, arXiv's minimum)",
+        help="seconds between requests (default 3, arXiv's minimum: less only for a loopback "
+        "test server)",
     )
     p.add_argument(
         "--backoff",
@@ -259,9 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--wait",
         type=float,
-        default=0.0,
+        default=60.0,
         metavar="SECONDS",
-        help="wait this long for another run's lock (default: stop at once)",
+        help="wait this long for another command's lock on the catalogue (default 60; 0: stop "
+        "at once); it is held only to read the ids and to save, never during network waits",
     )
     p.set_defaults(run=_cmd_refresh)
 
