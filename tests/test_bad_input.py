@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 import time
@@ -95,6 +96,19 @@ def test_empty_text() -> None:
     assert extract_text("") == []
 
 
+# Peak memory of the probe process itself, in MB.  Not ru_maxrss: Linux carries it over from the
+# parent (pytest, which may have grown far larger) through fork and exec.
+_PEAK_MB = (
+    "def peak_mb():\n"
+    "    try:\n"
+    "        with open('/proc/self/status') as f:\n"
+    "            return next(int(v.split()[1]) for v in f if v.startswith('VmHWM:')) // 1024\n"
+    "    except OSError:\n"
+    "        import resource\n"
+    "        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+)
+
+
 def _cpu_seconds(fn: Callable[[], object]) -> float:
     best = float("inf")
     for _ in range(3):
@@ -122,6 +136,11 @@ def _cpu_seconds(fn: Callable[[], object]) -> float:
         ("URLs glued by close parens", lambda n: "https://a.com/x)" * (n // 16)),
         ("one line of many URLs", lambda n: "see https://a.com/x " * (n // 20)),
         ("thread openers", lambda n: "D：https://a.com/q\n" * (n // 18)),
+        # a failed DOI used to leave the scan where it was: 61 s for 256 KB
+        ("failed DOIs", lambda n: "doi:10.1234/%20," * (n // 16)),
+        # `www.` starts sharing one host part: each used to re-read the rest of it
+        ("www. before an @", lambda n: "www.@;" * (n // 6)),
+        ("www. glued by close parens", lambda n: "www.)" * (n // 5)),
     ],
 )
 def test_pathological_text_is_linear(name: str, make: Callable[[int], str]) -> None:
@@ -132,6 +151,162 @@ def test_pathological_text_is_linear(name: str, make: Callable[[int], str]) -> N
     assert t_large < 2.0, f"{name}: {t_large:.2f}s for 1 MB"
     # linear: ~4x; quadratic would be ~16x.  Generous bound for timer noise on tiny times.
     assert t_large <= 8 * t_small + 0.05, f"{name}: {t_small:.3f}s -> {t_large:.3f}s"
+
+
+def test_failed_dois_are_read_once() -> None:
+    """Case 6 of the attack battery, small enough to run everywhere: 16 KB took 0.31 s and
+    64 KB 4.2 s (a DOI that fails to identify did not advance the scan)."""
+    small, large = "doi:10.1234/%20," * 1_000, "doi:10.1234/%20," * 4_000
+    assert extract_text(large) == []
+    t_small = _cpu_seconds(lambda: extract_text(small))
+    t_large = _cpu_seconds(lambda: extract_text(large))
+    assert t_large < 0.2, f"{t_large:.2f}s for 64 KB"
+    assert t_large <= 8 * t_small + 0.02, f"{t_small:.3f}s -> {t_large:.3f}s"
+
+
+def test_a_failed_doi_is_passed_over_and_the_scan_goes_on() -> None:
+    assert [c.mention.cited for c in extract_text("doi:10.1234/a%20b https://a.com/x")] == [
+        "https://a.com/x"
+    ]
+
+
+# The hostile shapes of the linear-time suite and the attack battery, and some normal text.
+_SHAPES = (
+    "(",
+    "http://",
+    "https://",
+    "doi:10.1234/%20,",
+    "doi:10.1234/",
+    "arXiv:",
+    "arXiv 2312.0075",
+    "[x](",
+    "[a][",
+    "]: ",
+    "https://a.com/x)",
+    "www.",
+    "www.@;",
+    "@",
+    ".",
+    ")",
+    "，",
+    "。",
+    "（",
+    "研究",
+    " ",
+    "\n",
+    "D：",
+    "# ",
+    '<a href="',
+    "hep-th/",
+    "9901001",
+)
+
+
+def _hostile_mix(size: int, seed: int) -> str:
+    """`size` characters of runs of random hostile shapes (a run repeats one shape)."""
+    rng = random.Random(seed)
+    parts: list[str] = []
+    total = 0
+    while total < size:
+        shape = rng.choice(_SHAPES)
+        run = shape * rng.choice((1, 2, 5, 50, 500, 5_000))
+        parts.append(run)
+        total += len(run)
+    return "".join(parts)[:size]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_mixes_of_hostile_shapes_are_linear(seed: int) -> None:
+    """Fuzzing the scanner with the known hostile shapes glued in random runs: 4 MB must take
+    at most 5x the time of 1 MB (quadratic would be 16x).  The 4 MB are the 1 MB four times
+    over, so both hold the same shapes in the same proportions and only the length differs."""
+    small = _hostile_mix(1_000_000, seed)
+    large = small * 4
+    t_small = _cpu_seconds(lambda: extract_text(small))
+    t_large = _cpu_seconds(lambda: extract_text(large))
+    assert t_large <= 5 * t_small + 0.05, f"seed {seed}: {t_small:.3f}s -> {t_large:.3f}s"
+
+
+def test_a_nul_anywhere_makes_a_file_binary_and_drops_its_citations(tmp_path: Path) -> None:
+    """Case 7: only the first 8 KB used to be checked, so this was read as text."""
+    path = tmp_path / "late-nul.md"
+    text = (LINE * 200).encode()  # 16 KB of text with links
+    path.write_bytes(text + b"https://example.com/tail " * 80_000 + b"\x00" + b"more\n")
+    result = extract_paths([tmp_path])
+    (report,) = result.files
+    assert (report.skipped, report.citations, report.error) == ("binary (NUL bytes)", 0, False)
+    assert result.citations == []
+
+
+def test_a_binary_file_named_directly_gets_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "blob.bin"
+    path.write_bytes(b"https://example.com/x\n\x00")
+    (report,) = extract_paths([path]).files
+    assert report.skipped == "binary (NUL bytes)" and not report.error
+    assert report.warnings == ["named as a note, but it is not text"]
+
+
+def test_1gb_file_with_nuls_after_8kb_is_binary_at_once(tmp_path: Path) -> None:
+    """Case 7: a 1 GB file with 8 KB of text before its NULs was read as text (2.1 GB RSS,
+    43 s).  Sparse, so it costs no disk; the first chunk read shows the NULs."""
+    path = tmp_path / "huge.md"
+    with path.open("wb") as f:
+        f.write(LINE.encode() * 100)  # 8 KB
+        f.truncate(1 << 30)
+    probe = _PEAK_MB + (
+        "import sys\n"
+        "from paperindex.extract import extract_paths\n"
+        "base = peak_mb()\n"
+        "r = extract_paths([sys.argv[1]])\n"
+        "print(r.files[0].skipped, len(r.citations), peak_mb() - base, sep='|')\n"
+    )
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=20,
+    )
+    skipped, count, grown_mb = out.stdout.strip().split("|")
+    assert (skipped, count) == ("binary (NUL bytes)", "0")
+    assert int(grown_mb) < 20 and time.perf_counter() - start < 10
+
+
+@pytest.mark.slow
+def test_200mb_single_line_note_in_bounded_memory(tmp_path: Path) -> None:
+    """Case 7: a 200 MB note with no newline peaked at 561 MB (one line was one string).  Now
+    it is read in chunks and cut into pieces: the whole process stays under 100 MB."""
+    path = tmp_path / "one-line.md"
+    filler = "这是一段没有换行的很长的笔记 with some English words, 和标点。" * 1_700  # ~100 KB
+    links = 0
+    with path.open("w", encoding="utf-8") as f:
+        written = 0
+        while written < 200_000_000:
+            block = f"{filler}见https://example.com/p/{links}）"
+            f.write(block)
+            written += len(block.encode())
+            links += 1
+    probe = _PEAK_MB + (
+        "import sys\n"
+        "from paperindex.extract import extract_paths\n"
+        "r = extract_paths([sys.argv[1]])\n"
+        "lines = {c.mention.line for c in r.citations}\n"
+        "last = r.citations[-1].mention.cited\n"
+        "print(len(r.citations), sorted(lines), last, peak_mb(), sep='|')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    count, lines, last, peak_mb = out.stdout.strip().split("|")
+    assert int(count) == links and lines == "[1]"
+    assert last == f"https://example.com/p/{links - 1}"
+    assert int(peak_mb) < 100, f"peak RSS {peak_mb} MB reading a 200 MB single-line note"
 
 
 @pytest.mark.slow
@@ -147,13 +322,12 @@ def test_50mb_file_in_bounded_memory(tmp_path: Path) -> None:
             f.write(block)
             written += len(block.encode())
             i += 1
-    probe = (
-        "import resource, sys\n"
+    probe = _PEAK_MB + (
+        "import sys\n"
         "from paperindex.extract import extract_paths\n"
-        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "base = peak_mb()\n"
         "r = extract_paths([sys.argv[1]])\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "print(len(r.citations), (peak - base) // 1024)\n"
+        "print(len(r.citations), peak_mb() - base)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe, str(path)],

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import catalogue as cat
-from .extract import ExtractResult, FileReport, extract_paths
+from .extract import ExtractResult, FileReport, display_name, extract_paths
 from .files import locked
 from .metadata import DEFAULT_STORE, link_store_path, load_link_store, load_store
 from .model import Link
@@ -29,14 +30,18 @@ def update_catalogue(
     catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
     store_path: Path | str = DEFAULT_STORE,
     progress: Callable[[FileReport], None] | None = None,
+    follow_symlinks: bool = False,
 ) -> UpdateResult:
     """Extract citations from `notes` and merge them into the catalogue file (atomically).
 
     Metadata already in the store (offline) fills the derived columns and paper keys.
-    A missing input path raises `FileNotFoundError` before anything is written.
+    A missing input path raises `FileNotFoundError` before anything is written.  An input that
+    cannot be read is skipped and listed in `result.extract.errors`; the rest is merged and
+    saved, and the skipped files keep the mentions they had.  Symlinks in a folder are followed
+    only to files inside it unless `follow_symlinks`.
     """
     catalogue_path, store_path = Path(catalogue_path), Path(store_path)
-    missing = [str(p) for p in notes if not Path(p).exists()]
+    missing = [display_name(str(p)) for p in notes if not os.path.lexists(p)]
     if missing:
         raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
     with locked(catalogue_path):
@@ -44,7 +49,7 @@ def update_catalogue(
         lookup = cat.store_lookup(
             load_store(store_path), load_link_store(link_store_path(store_path))
         )
-        result = extract_paths(notes, progress)
+        result = extract_paths(notes, progress, follow_symlinks)
         scanned = [f.path for f in result.files if not f.skipped]
         summary = cat.merge(catalogue, result.citations, scanned, lookup)
         written = cat.save(catalogue, catalogue_path)

@@ -23,25 +23,37 @@ def _say(msg: str) -> None:
 
 def _cmd_extract(args: argparse.Namespace) -> int:
     from .api import update_catalogue
-    from .extract import FileReport
+    from .extract import FileReport, display_name
 
     def progress(report: FileReport) -> None:
-        if report.skipped:
-            _say(f"skipped {report.path}: {report.skipped}")
+        name = display_name(report.path)
+        warn = "".join(f"; warning: {w}" for w in report.warnings)
+        if report.error:
+            _say(f"error: skipped {name}: {report.skipped}")
+        elif report.skipped:
+            _say(f"skipped {name}: {report.skipped}{warn}")
         else:
-            warn = "".join(f"; warning: {w}" for w in report.warnings)
-            _say(f"read {report.path}: {report.citations} citation(s) ({report.encoding}){warn}")
+            _say(f"read {name}: {report.citations} citation(s) ({report.encoding}){warn}")
 
-    result = update_catalogue(args.notes, args.catalogue, args.store, progress)
+    result = update_catalogue(
+        args.notes, args.catalogue, args.store, progress, follow_symlinks=args.follow_symlinks
+    )
     links = result.catalogue.links
     kinds = Counter(link.kind.value for link in links)
     summary = result.summary
     _say(
-        f"{args.catalogue}: {len(links)} links ("
+        f"{display_name(str(args.catalogue))}: {len(links)} links ("
         + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         + f"); {len(summary.added)} new, {len(summary.gone)} no longer cited, "
         f"{len(summary.keyed)} keyed; " + ("written" if result.written else "unchanged")
     )
+    errors = result.extract.errors
+    if errors:
+        _say(
+            f"paperindex: {len(errors)} input(s) skipped for errors (listed above); "
+            "everything else was extracted and merged"
+        )
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -219,6 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("extract", help="find every cited link in notes and update the catalogue")
     p.add_argument("notes", nargs="+", type=Path, help="notes files or directories")
+    p.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="follow symlinks in a folder wherever they lead (default: only inside it)",
+    )
     _catalogue_args(p)
     p.set_defaults(run=_cmd_extract)
 

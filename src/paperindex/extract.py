@@ -7,22 +7,30 @@ part of one in running text: whitespace, CJK characters, full-width and general 
 
 Every regular expression below is a single character class, or starts from a literal with only
 bounded repetition after it, so none can backtrack more than a constant; each run of text is
-measured once and each candidate tried once, so the scan is linear in the input (the tests check
-the scaling on hostile shapes).  Files are read in blocks of whole lines (a URL never spans
-lines), so memory stays bounded however large a file is.
+measured once, each candidate tried once, and a failed candidate is passed over, never rescanned,
+so the scan is linear in the input (the tests check the scaling on hostile shapes).
+
+Files are read once, in fixed-size byte chunks, decoded as they stream (a NUL anywhere makes a
+file binary); the text is scanned in blocks of whole lines, and a line too long for one block is
+cut after a character no URL contains, each piece scanned with a little of its neighbours, so
+memory stays bounded however a file is shaped and a cut never changes what is found.
 """
 
 from __future__ import annotations
 
 import bisect
 import codecs
+import errno
 import heapq
 import io
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
+from typing import BinaryIO
 
 from .identity import (
     _ARCHIVE_ALT,
@@ -35,7 +43,12 @@ from .model import CONTEXT_CHARS, Citation, Mention
 
 NOTE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 BLOCK_CHARS = 1 << 20
-"""Characters of whole lines scanned at once; bounds memory on large files."""
+"""Characters scanned at once (whole lines, or pieces of a longer line); bounds memory."""
+READ_BYTES = 1 << 20
+"""Bytes read from a file at once."""
+_SPLIT_CONTEXT = 1024
+"""Characters on each side of a cut in a long line scanned with the piece: more than any label,
+look-behind, identifier or context window reaches, so a cut changes nothing that is found."""
 
 # Characters that end a URL in running text: ASCII space/controls and `"<>\^`{|}`, and the
 # non-ASCII ranges of punctuation, symbols and CJK scripts (general punctuation, CJK symbols and
@@ -45,6 +58,8 @@ _STOP = (
     "\\uac00-\\ud7af\\uf900-\\ufaff\\ufe10-\\ufe6f\\uff00-\\uffef\\U00020000-\\U0003ffff"
 )
 _URL_BODY = re.compile(f"[^{_STOP}]*")
+# The end of the last character no URL contains (greedy, backtracks once from the end: linear).
+_LAST_STOP = re.compile(f"(?s:.*)[{_STOP}]")
 _SCHEME_SEP = re.compile("://")
 _WWW = (re.compile(r"www\."), re.compile(r"WWW\."))
 _HOST_PART = re.compile(r"[^/?#]*")
@@ -96,14 +111,18 @@ class _Hit:
 
 @dataclass
 class FileReport:
-    """What happened to one input file."""
+    """What happened to one input file (or folder, when it could not be listed)."""
 
     path: str
-    """The file's name relative to the argument it was found under."""
+    """The file's name relative to the argument it was found under (undecodable bytes of a name
+    that was skipped for them are shown escaped, `\\xff`)."""
     citations: int = 0
     encoding: str = ""
     skipped: str = ""
     """Why the file was not read (empty when it was)."""
+    error: bool = False
+    """Skipped for an error (unreadable, special file, symlink out of the folder or in a loop,
+    undecodable name, missing) rather than by policy (hidden, binary)."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -114,9 +133,14 @@ class ExtractResult:
     citations: list[Citation] = field(default_factory=list)
     files: list[FileReport] = field(default_factory=list)
 
+    @property
+    def errors(self) -> list[FileReport]:
+        """Inputs skipped for an error: the caller should say so and fail (after saving)."""
+        return [f for f in self.files if f.error]
+
 
 class _Scanner:
-    """Carries heading and code-fence state across the blocks of one file."""
+    """Carries line number, heading, code-fence and thread state across the blocks of a file."""
 
     def __init__(self, file: str) -> None:
         self.file = file
@@ -125,16 +149,30 @@ class _Scanner:
         self.fence = ""
         self.thread = ""
         self.thread_line = 0
+        self.taken = 0
+        """Characters at the start of the next block already cited from the previous one."""
 
-    def feed(self, lines: Sequence[str], text: str | None = None) -> list[Citation]:
-        """Citations in `lines` (whole lines, in order; `text` is their join when known)."""
-        if text is None:
-            text = "".join(lines)
-        starts = list(accumulate(map(len, lines), initial=0))
+    def feed(
+        self, text: str, continued: bool = False, left: str = "", right: str = ""
+    ) -> list[Citation]:
+        """Citations in `text`, a block of lines in order.
+
+        `continued`: its first line began in the previous block, whose end is `left`;
+        `right` is how its last line goes on in the next block.  Both are only read, for labels,
+        look-behinds and excerpts: a citation is reported by the block it starts in.
+        """
+        if not text:
+            return []
+        base = len(left)
+        full = f"{left}{text}{right}" if left or right else text
+        # Offsets where lines start, and the end: the same splitting (\n, \r, \r\n) as files.
+        starts = list(accumulate(map(len, io.StringIO(text, newline="")), initial=0))
+        n_lines = len(starts) - 1
+        first_line = self.line_no if continued else self.line_no + 1
         # Changes of section or thread, as (line index, section, thread opener, its line number);
         # only lines that can be headings, fences or thread openers are looked at.
         changes = [(-1, self.section, self.thread, self.thread_line)]
-        candidates = [0] if _STRUCTURE_LINE.match("\n" + text[:64]) else []
+        candidates = [0] if not continued and _STRUCTURE_LINE.match("\n" + text[:64]) else []
         candidates += [m.start() + 1 for m in _STRUCTURE_LINE.finditer(text)]
         seen = -1
         for pos in candidates:
@@ -143,28 +181,33 @@ class _Scanner:
                 continue  # one look per line, however many markers it holds
             seen = index
             before = (self.section, self.thread)
-            self._track_structure(lines[index], self.line_no + 1 + index)
+            self._track_structure(text[starts[index] : starts[index + 1]], first_line + index)
             if (self.section, self.thread) != before:
                 changes.append((index, self.section, self.thread, self.thread_line))
         change_lines = [c[0] for c in changes]
         thread_excerpts: dict[int, str] = {}
-        first_line = self.line_no + 1
-        self.line_no += len(lines)
+        self.line_no = first_line + n_lines - 1
+        end = base + len(text)
+        taken, self.taken = base + self.taken, 0
         citations = []
-        for hit in scan(text):
-            index = bisect.bisect_right(starts, hit.start) - 1
+        for hit in scan(full, base):
+            if hit.start < taken or hit.start >= end:
+                continue  # in a neighbour's text: reported by its own block
+            index = bisect.bisect_right(starts, hit.start - base) - 1
             _, section, thread, thread_line = changes[bisect.bisect_right(change_lines, index) - 1]
+            line_start = 0 if index == 0 and continued else base + starts[index]
+            line_end = len(full) if index == n_lines - 1 else base + starts[index + 1]
             ident = hit.identity
             mention = Mention(
                 file=self.file,
                 line=first_line + index,
                 section=section,
                 label=hit.label,
-                context=_excerpt(lines[index], hit.start - starts[index]),
+                context=_excerpt(full, hit.start, line_start, line_end),
                 thread=_cached_excerpt(thread_excerpts, thread, thread_line)
                 if thread_line != first_line + index
                 else "",
-                cited=text[hit.start : hit.end],
+                cited=full[hit.start : hit.end],
                 version=ident.version,
                 subpath=ident.subpath,
             )
@@ -177,6 +220,7 @@ class _Scanner:
                     mention=mention,
                 )
             )
+            self.taken = max(0, hit.end - end)
         return citations
 
     def _track_structure(self, line: str, line_no: int) -> None:
@@ -205,7 +249,7 @@ def _cached_excerpt(cache: dict[int, str], line: str, line_no: int) -> str:
     if not line:
         return ""
     if line_no not in cache:
-        cache[line_no] = _excerpt(line, 0)
+        cache[line_no] = _excerpt(line, 0, 0, len(line))
     return cache[line_no]
 
 
@@ -225,9 +269,12 @@ def _heading(line: str) -> str | None:
     return _fold(rest)
 
 
-def scan(text: str) -> list[_Hit]:
-    """Every URL and bare identifier in `text`, in order, as non-overlapping spans."""
-    labels = _labels(text)
+def scan(text: str, line_start: int = 0) -> list[_Hit]:
+    """Every URL and bare identifier in `text`, in order, as non-overlapping spans.
+
+    `line_start`: where the text's first line starts when what comes before is only context.
+    """
+    labels = _labels(text, line_start)
     hits = _scan_urls(text, labels)
     hits.extend(_scan_identifiers(text, hits))
     hits.sort(key=lambda h: h.start)
@@ -259,15 +306,22 @@ def _url_starts(text: str) -> Iterator[tuple[int, int, bool]]:
 def _scan_urls(text: str, labels: dict[int, str]) -> list[_Hit]:
     hits: list[_Hit] = []
     has_href = "href" in text or "HREF" in text
-    pos = body_end = 0
+    pos = body_end = host_end = 0
+    last_at = tried = -1
+    host_ok = False
     for start, prefix_end, has_scheme in _url_starts(text):
         if start < pos:
             continue  # inside a URL already taken
         host_start = prefix_end if has_scheme else start
         if prefix_end >= body_end:  # a run of URL characters is measured once, not per start
             body_end = _body_end(text, prefix_end)
-        host_end = _host_end(text, host_start, body_end)
-        if not _plausible_host(text[host_start:host_end]):
+        if host_start >= host_end:  # so is a host part shared by several `www.` starts
+            host_end = _host_end(text, host_start, body_end)
+            last_at = text.rfind("@", host_start, host_end)
+        host_from = max(host_start, last_at + 1)  # after any userinfo
+        if host_from != tried:  # starts before the same `@` share their host
+            tried, host_ok = host_from, _plausible_host(text, host_from, host_end)
+        if not host_ok:
             continue  # every start is tried once: no rescan of what was read
         end = _url_end(text, prefix_end, body_end)
         while end > host_end and text[end - 1] in _TRAILING:
@@ -293,12 +347,19 @@ def _host_end(text: str, pos: int, stop: int) -> int:
     return m.end() if m else pos
 
 
-def _plausible_host(netloc: str) -> bool:
-    host = netloc.rpartition("@")[2]
-    if host.startswith("["):
-        return host.endswith("]") or "]:" in host
-    host = host.partition(":")[0]
-    return bool(host) and ("." in host or host == "localhost") and not host.startswith(".")
+def _plausible_host(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` (a host and port, after any userinfo) can name a host.
+
+    Looks only as far as the first dot, so trying many starts in one host part stays linear.
+    """
+    if start >= end or text[start] in ".:":
+        return False
+    if text[start] == "[":
+        return text[end - 1] == "]" or text.find("]:", start, end) >= 0
+    dot = text.find(".", start, end)
+    if dot >= 0 and text.find(":", start, dot) < 0:
+        return True
+    return text.startswith("localhost", start, end) and (start + 9 == end or text[start + 9] == ":")
 
 
 def _url_end(text: str, start: int, stop: int) -> int:
@@ -361,21 +422,25 @@ def _scan_identifiers(text: str, url_hits: list[_Hit]) -> list[_Hit]:
             ident, end = arxiv_identity(m.group("id") + (m.group("v") or "")), m.end()
         else:
             ident, end = arxiv_identity(text[start : m.start()] + m.group()), m.end()
+        last_end = end  # taken or not, what was read is not read again (`doi:10.1/%20,` x N)
         if ident is not None:
             found.append(_Hit(start, end, ident))
-            last_end = end
     return found
 
 
-def _labels(text: str) -> dict[int, str]:
-    """Labels by the offset where the labelled URL starts: `[label](url)`, reference links."""
+def _labels(text: str, line_start: int = 0) -> dict[int, str]:
+    """Labels by the offset where the labelled URL starts: `[label](url)`, reference links.
+
+    Reference definitions are looked for from `line_start` on (`^` matches only at real line
+    starts after it, not inside the context before a cut line).
+    """
     labels = {m.end(): _fold(m.group(1)) for m in _MD_LINK.finditer(text)}
     if "]:" in text:
         uses: dict[str, str] = {}
         for m in _REF_USE.finditer(text):
             ref = (m.group(2) or m.group(1)).casefold()
             uses.setdefault(ref, _fold(m.group(1)))
-        for m in _REF_DEF.finditer(text):
+        for m in _REF_DEF.finditer(text, line_start):
             title = _REF_TITLE.match(text, _body_end(text, m.end()))
             ref = m.group(1)
             labels[m.end()] = uses.get(ref.casefold()) or (
@@ -398,18 +463,20 @@ def _fold(s: str) -> str:
 _WINDOW = 4 * CONTEXT_CHARS
 
 
-def _excerpt(line: str, at: int) -> str:
-    """The line around offset `at`, whitespace-folded, at most CONTEXT_CHARS characters.
+def _excerpt(text: str, at: int, start: int, end: int) -> str:
+    """The line `text[start:end]` around offset `at`, whitespace-folded, at most CONTEXT_CHARS
+    characters.
 
     Only a window around `at` is looked at, so a long line with many links stays linear.
     """
-    if len(line) <= 2 * _WINDOW:
+    if end - start <= 2 * _WINDOW:
+        line, at = text[start:end], at - start
         folded = _fold(line)
         if len(folded) <= CONTEXT_CHARS:
             return folded
     else:
-        left = max(0, at - _WINDOW)
-        line, at = line[left : at + _WINDOW], at - left
+        left = max(start, at - _WINDOW)
+        line, at = text[left : min(end, at + _WINDOW)], at - left
     # Fold each side on its own so the window stays centred on the citation: a third before it.
     before, after = _fold(line[:at]), _fold(line[at:])
     sep = " " if before and line[at - 1 : at].isspace() else ""
@@ -425,105 +492,397 @@ def _excerpt(line: str, at: int) -> str:
 
 def extract_text(text: str, file: str = "<text>") -> list[Citation]:
     """Every citation in `text`, in order of appearance."""
-    return _Scanner(file).feed(list(io.StringIO(text, newline="")), text)
+    return _Scanner(file).feed(text)
 
 
-def _blocks(lines: Iterable[str]) -> Iterator[list[str]]:
-    block: list[str] = []
-    size = 0
-    for line in lines:
-        block.append(line)
-        size += len(line)
-        if size >= BLOCK_CHARS:
-            yield block
-            block, size = [], 0
-    if block:
-        yield block
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """Text to scan at once, with its neighbours when it cuts a line (see `_Scanner.feed`)."""
+
+    text: str
+    continued: bool = False
+    left: str = ""
+    right: str = ""
 
 
-def iter_note_files(paths: Sequence[Path]) -> Iterator[tuple[Path, str, str]]:
-    """(path, name for mentions, reason to skip or "") for each file under `paths`, in order.
+def _blocks(pieces: Iterable[str], size: int = BLOCK_CHARS) -> Iterator[_Block]:
+    """Blocks of whole lines, about `size` characters each, from text arriving in pieces.
 
-    Files named directly are read whatever their suffix; directories are walked in sorted order
-    for .md, .markdown and .txt, skipping hidden files and folders (reported, not silently).
+    A line longer than `size` is cut after its last character that no URL contains (a run of
+    more than `size` URL characters, which is no real URL, at `size`); a cut is not a new line.
+    A "\r" is never parted from the "\n" after it.
     """
-    for root in paths:
-        if root.is_file():
-            yield root, root.name, ""
-        elif root.is_dir():
-            for path in sorted(root.rglob("*")):
-                rel = path.relative_to(root)
-                if any(part.startswith(".") for part in rel.parts):
-                    if path.is_file() and path.suffix.lower() in NOTE_SUFFIXES:
-                        yield path, rel.as_posix(), "hidden"
-                    continue
-                if path.is_file() and path.suffix.lower() in NOTE_SUFFIXES:
-                    yield path, rel.as_posix(), ""
+    pending, continued, left = "", False, ""
+    chunks = iter(pieces)
+    done = False
+    while not done:
+        piece = next(chunks, None)
+        if piece is None:
+            done = True
         else:
-            yield root, str(root), "not found"
+            pending += piece
+        while pending and (done or len(pending) >= size + _SPLIT_CONTEXT):
+            avail = len(pending) - (not done and pending.endswith("\r"))
+            last_break = max(pending.rfind("\n", 0, avail), pending.rfind("\r", 0, avail))
+            if last_break >= 0 or done:
+                cut = len(pending) if done else last_break + 1
+                yield _Block(pending[:cut], continued, left)
+                pending, continued, left = pending[cut:], False, ""
+                continue
+            stop = _LAST_STOP.match(pending, 0, size)
+            cut = stop.end() if stop else size
+            block = pending[:cut]
+            yield _Block(block, continued, left, pending[cut : cut + _SPLIT_CONTEXT])
+            left = (left + block)[-_SPLIT_CONTEXT:]  # however short the pieces
+            pending, continued = pending[cut:], True
+
+
+class _BinaryError(Exception):
+    """A NUL byte: the file is not text."""
+
+
+class _NotRegularError(Exception):
+    """A FIFO, socket, device or folder where a file was expected."""
 
 
 _ESCAPED = re.compile("[\udc80-\udcff]")
-_NON_ASCII = re.compile(b"[\\x80-\\xff]")
+_ASCII = bytes(range(128))
 
 
-def detect_encoding(path: Path) -> tuple[str, str]:
-    """(encoding, warning) for a text file, or ("", reason) when it is binary.
+def _utf8_cut(data: bytes) -> int:
+    """Where to cut `data` so that no character is split: before an incomplete last sequence."""
+    n = len(data)
+    for back in range(1, min(4, n) + 1):
+        byte = data[n - back]
+        if byte < 0x80:
+            return n
+        if byte >= 0xC0:  # a lead byte: is its sequence complete?
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return n - back if back < need else n
+    return n
+
+
+def _utf8_text(f: BinaryIO, bad: list[int]) -> Iterator[str]:
+    """The text of `f` as `decode("utf-8-sig", errors="replace")` gives it, chunk by chunk.
+
+    Adds the number of undecodable bytes to `bad[0]`; raises `_BinaryError` at the first chunk
+    that holds a NUL, wherever it is in the file.
+    """
+    carry = b""
+    first = True
+    while True:
+        chunk = f.read(READ_BYTES)
+        if b"\0" in chunk:
+            raise _BinaryError
+        data = carry + chunk if carry else chunk
+        if first:
+            if chunk and len(data) < len(codecs.BOM_UTF8):
+                carry = data
+                continue
+            first = False
+            if data.startswith(codecs.BOM_UTF8):
+                data = data[3:]
+        cut = _utf8_cut(data) if chunk else len(data)
+        part, carry = (data, b"") if cut == len(data) else (data[:cut], data[cut:])
+        if part:
+            try:
+                text = part.decode("utf-8")  # the fast path: valid, as notes almost always are
+            except UnicodeDecodeError:
+                bad[0] += len(_ESCAPED.findall(part.decode("utf-8", "surrogateescape")))
+                text = part.decode("utf-8", "replace")
+            yield text
+        if not chunk:
+            return
+
+
+def _gb18030_text(f: BinaryIO) -> Iterator[str]:
+    """The text of `f` as GB18030; raises UnicodeDecodeError at the first undecodable byte."""
+    decoder = codecs.getincrementaldecoder("gb18030")("strict")
+    while chunk := f.read(READ_BYTES):
+        yield decoder.decode(chunk)
+    yield decoder.decode(b"", final=True)
+
+
+def _non_ascii_bytes(f: BinaryIO) -> int:
+    f.seek(0)
+    count = 0
+    while chunk := f.read(READ_BYTES):
+        count += len(chunk.translate(None, _ASCII))
+    return count
+
+
+def _scan_text(file: str, pieces: Iterable[str]) -> list[Citation]:
+    scanner = _Scanner(file)
+    found: list[Citation] = []
+    for block in _blocks(pieces, BLOCK_CHARS):
+        found.extend(scanner.feed(block.text, block.continued, block.left, block.right))
+    return found
+
+
+def _read_note(path: Path, report: FileReport) -> list[Citation]:
+    """Citations of one file, read once as UTF-8 while scanning, again only to try GB18030.
 
     UTF-8 (a BOM allowed) is the norm.  A file whose non-ASCII bytes are mostly not UTF-8 but
     decode strictly as GB18030 (the common encoding of Chinese notes on Windows) is read as
     GB18030, with a warning.  Otherwise it is UTF-8 with its few undecodable bytes replaced and
     counted: a single corrupt byte in a UTF-8 file must not turn the whole file into mojibake.
     """
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
-    bad = non_ascii = 0
-    with path.open("rb") as f:
-        first = True
-        while chunk := f.read(BLOCK_CHARS):
-            if first and b"\x00" in chunk[:8192]:
-                return "", "binary (NUL bytes)"
-            first = False
-            non_ascii += len(_NON_ASCII.findall(chunk))
-            bad += len(_ESCAPED.findall(decoder.decode(chunk)))
-        bad += len(_ESCAPED.findall(decoder.decode(b"", final=True)))
-    if bad == 0:
-        return "utf-8-sig", ""
-    replaced = f"not valid UTF-8: {bad} undecodable byte(s) replaced with U+FFFD"
-    if bad < non_ascii // 4:  # mostly valid UTF-8: a damaged UTF-8 file, not another encoding
-        return "utf-8-sig", replaced
-    gb = codecs.getincrementaldecoder("gb18030")(errors="strict")
+    with _open_regular(path) as f:
+        bad = [0]
+        found = _scan_text(report.path, _utf8_text(f, bad))
+        report.encoding = "utf-8"
+        if not bad[0]:
+            return found
+        if bad[0] >= _non_ascii_bytes(f) // 4:  # mostly not UTF-8: perhaps GB18030
+            f.seek(0)
+            try:
+                gb_found = _scan_text(report.path, _gb18030_text(f))
+            except UnicodeDecodeError:
+                pass
+            else:
+                report.encoding = "gb18030"
+                report.warnings.append("not UTF-8; decoded as GB18030")
+                return gb_found
+        report.warnings.append(
+            f"not valid UTF-8: {bad[0]} undecodable byte(s) replaced with U+FFFD"
+        )
+        return found
+
+
+_OPEN_FLAGS = os.O_RDONLY
+for _flag in ("O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "O_BINARY"):
+    _OPEN_FLAGS |= getattr(os, _flag, 0)
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading, if it is a regular file.
+
+    Non-blocking, so a file swapped for a FIFO after it was listed cannot hang the run.
+    """
+    fd = os.open(path, _OPEN_FLAGS)
     try:
-        with path.open("rb") as f:
-            while chunk := f.read(BLOCK_CHARS):
-                gb.decode(chunk)
-            gb.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "utf-8-sig", replaced
-    return "gb18030", "not UTF-8; decoded as GB18030"
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _NotRegularError(_file_type(mode))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _file_type(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISDIR, "folder"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOENT:
+        return "not found"
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    return f"unreadable ({exc.strerror or exc})"
+
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def display_name(name: str) -> str:
+    """`name` safe to print and to encode: undecodable bytes of a file name (which Python keeps
+    as lone surrogates) shown as `\\xff`, control characters as `\\x1b`."""
+
+    def escape(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        if 0xDC80 <= code <= 0xDCFF:
+            return f"\\x{code - 0xDC00:02x}"
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNSAFE.sub(escape, name)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFile:
+    """An input found by `iter_note_files`: a file to read, or why it is skipped."""
+
+    path: Path
+    name: str
+    """Name for mentions: relative to the folder given, or the file's own name."""
+    skipped: str = ""
+    error: bool = False
+    named: bool = False
+    """Named by the caller, not found in a folder."""
+
+
+_OUTSIDE = "symlink to outside the folder; not followed"
+
+
+def iter_note_files(paths: Sequence[Path], follow_symlinks: bool = False) -> Iterator[NoteFile]:
+    """Each input under `paths`, in order, with the reason to skip it if there is one.
+
+    Files named directly are read whatever their suffix.  Folders are walked in sorted order
+    for .md, .markdown and .txt files.  Skipped by policy: hidden files and folders (note files
+    in them are reported).  Skipped for an error (and reported): unreadable files and folders,
+    FIFOs, sockets and devices (never opened: opening a FIFO blocks), names that are not valid
+    UTF-8, symlinks that leave the folder (unless `follow_symlinks`), symlink loops.
+    """
+    for root in paths:
+        try:
+            mode = root.stat().st_mode
+        except OSError as exc:
+            yield NoteFile(root, display_name(str(root)), _os_reason(exc), error=True, named=True)
+            continue
+        if stat.S_ISDIR(mode):
+            yield from _walk(root, follow_symlinks)
+        elif not stat.S_ISREG(mode):
+            special = f"special file ({_file_type(mode)}); not opened"
+            yield NoteFile(root, display_name(str(root)), special, error=True, named=True)
+        elif _ESCAPED.search(root.name):
+            yield NoteFile(root, display_name(root.name), _BAD_NAME, error=True, named=True)
+        else:
+            yield NoteFile(root, root.name, named=True)
+
+
+_BAD_NAME = "file name is not valid UTF-8; rename it"
+
+
+def _inside(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder
+
+
+def _walk(root: Path, follow_symlinks: bool) -> Iterator[NoteFile]:
+    """Depth first, each folder's entries in name order (the order of sorting the paths)."""
+    walker = _Walker(root, follow_symlinks)
+    problem = walker.enter(root, "", frozenset(), False)
+    if problem:
+        yield NoteFile(root, display_name(str(root)), problem, error=True, named=True)
+    while walker.stack:
+        entries, rel, parents, hidden = walker.stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            walker.stack.pop()
+        elif found := walker.visit(entry, rel, parents, hidden):
+            yield found
+
+
+class _Walker:
+    def __init__(self, root: Path, follow_symlinks: bool) -> None:
+        self.real_root = os.path.realpath(root)
+        self.follow = follow_symlinks
+        # Per open folder: its remaining entries, its name, the identities of it and its
+        # parents (a folder met again among its own parents is a loop), whether it is hidden.
+        self.stack: list[
+            tuple[Iterator[os.DirEntry[str]], str, frozenset[tuple[int, int]], bool]
+        ] = []
+
+    def enter(
+        self, folder: Path, rel: str, parents: frozenset[tuple[int, int]], hidden: bool
+    ) -> str:
+        """List `folder` to be walked next; the reason it cannot be, if so."""
+        try:
+            st = folder.stat()
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            return f"folder {_os_reason(exc)}"
+        key = (st.st_dev, st.st_ino)
+        if key in parents:
+            return "symlink loop (a folder inside itself)"
+        self.stack.append((iter(entries), rel, parents | {key}, hidden))
+        return ""
+
+    def visit(
+        self,
+        entry: os.DirEntry[str],
+        rel: str,
+        parents: frozenset[tuple[int, int]],
+        hidden: bool,
+    ) -> NoteFile | None:
+        """The entry as a note to read or a report, or None when it is silently passed over
+        (not a note; a folder, which is entered instead)."""
+        name = f"{rel}/{entry.name}" if rel else entry.name
+        path = Path(entry.path)
+        hide = hidden or entry.name.startswith(".")
+        note = os.path.splitext(entry.name)[1].lower() in NOTE_SUFFIXES
+        mode = self._mode(entry, name, hide, note)
+        if not isinstance(mode, int):
+            return mode
+        if stat.S_ISDIR(mode):
+            problem = self.enter(path, name, parents, hide)
+            if problem and not hide:
+                return NoteFile(path, display_name(name + "/"), problem, error=True)
+            return None
+        if not note:
+            return None
+        if hide:
+            return NoteFile(path, display_name(name), "hidden") if stat.S_ISREG(mode) else None
+        if not stat.S_ISREG(mode):
+            special = f"special file ({_file_type(mode)}); not opened"
+            return NoteFile(path, display_name(name), special, error=True)
+        if _ESCAPED.search(name):
+            return NoteFile(path, display_name(name), _BAD_NAME, error=True)
+        return NoteFile(path, name)
+
+    def _mode(
+        self, entry: os.DirEntry[str], name: str, hide: bool, note: bool
+    ) -> int | NoteFile | None:
+        """The entry's file type (through a symlink that may be followed), else its report."""
+        path = Path(entry.path)
+        try:
+            if not entry.is_symlink():
+                return entry.stat(follow_symlinks=False).st_mode
+            if hide:  # nothing hidden is read, so no link in it is followed
+                return NoteFile(path, display_name(name), "hidden") if note else None
+            try:
+                mode = os.stat(entry.path).st_mode
+            except FileNotFoundError:
+                return NoteFile(path, display_name(name), "broken symlink", True) if note else None
+            if self.follow or _inside(os.path.realpath(entry.path), self.real_root):
+                return mode
+            if note or stat.S_ISDIR(mode):
+                return NoteFile(path, display_name(name), _OUTSIDE, error=True)
+            return None
+        except OSError as exc:  # a symlink loop; or unreadable, or gone since it was listed
+            if note or exc.errno == errno.ELOOP:
+                return NoteFile(path, display_name(name), _os_reason(exc), error=True)
+            return None
 
 
 def extract_paths(
     paths: Sequence[Path | str],
     progress: Callable[[FileReport], None] | None = None,
+    follow_symlinks: bool = False,
 ) -> ExtractResult:
-    """Citations from files and directories of notes, with a report per file."""
+    """Citations from files and folders of notes, with a report per file.
+
+    One bad input never stops the run: it is skipped and reported (`FileReport.error` tells
+    errors from policy), and everything else is read.  A file is read once, in chunks, in
+    bounded memory; a NUL byte anywhere makes it binary, and what it seemed to cite is dropped.
+    """
     result = ExtractResult()
-    for path, name, skip in iter_note_files([Path(p) for p in paths]):
-        report = FileReport(path=name, skipped=skip)
-        if not skip:
-            encoding, warning = detect_encoding(path)
-            if not encoding:
-                report.skipped = warning
+    for note in iter_note_files([Path(p) for p in paths], follow_symlinks):
+        report = FileReport(path=note.name, skipped=note.skipped, error=note.error)
+        if not note.skipped:
+            try:
+                found = _read_note(note.path, report)
+            except _BinaryError:
+                report.skipped, report.encoding = "binary (NUL bytes)", ""
+                if note.named:
+                    report.warnings.append("named as a note, but it is not text")
+            except _NotRegularError as exc:
+                report.skipped, report.error = f"special file ({exc}); not read", True
+                report.encoding = ""
+            except OSError as exc:
+                report.skipped, report.error, report.encoding = _os_reason(exc), True, ""
             else:
-                report.encoding = encoding.removesuffix("-sig")
-                if warning:
-                    report.warnings.append(warning)
-                scanner = _Scanner(name)
-                with path.open(encoding=encoding, errors="replace", newline="") as f:
-                    for block in _blocks(f):
-                        found = scanner.feed(block)
-                        report.citations += len(found)
-                        result.citations.extend(found)
+                report.citations = len(found)
+                result.citations.extend(found)
         result.files.append(report)
         if progress is not None:
             progress(report)
