@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from paperindex.arxiv_api import ApiConfig, ArxivClient, polite_delay
+from paperindex.arxiv_api import ApiConfig, ArxivClient
 from paperindex.testing import (
     EndlessBody,
     FakeService,
@@ -99,6 +99,8 @@ def test_batches_of_100_three_seconds_apart_with_our_user_agent(
 @responses.activate
 def test_library_callers_get_the_three_second_floor_too() -> None:
     """A delay below 3 s counts only for a loopback server, whoever builds the client."""
+    from paperindex.arxiv_api import polite_delay
+
     url = "https://api.example.test/api/query"
     responses.add(responses.GET, url, body=feed_xml([]))
     clock = FakeClock()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from paperindex.files import LockedError, atomic_write_text, locked, remove_orphans
+from paperindex.files import LockedError, atomic_write_text, locked
 
 from .conftest import ROOT
 
@@ -89,6 +89,8 @@ def test_the_next_locked_run_removes_what_a_killed_writer_left(tmp_path: Path) -
 
 
 def test_remove_orphans_only_touches_older_regular_files(tmp_path: Path) -> None:
+    from paperindex.files import remove_orphans
+
     target = tmp_path / "arxiv.json"
     old = tmp_path / ".arxiv.json.abc_1234.tmp"
     old.write_text("{")

@@ -113,8 +113,9 @@ FAULTS: list[Fault] = [
     Status(429, retry_after=1),
     Status(503),
     SlowHeaders(delay=3),
-    SlowHeaders(bytes_per_second=1),
-    SlowBody(bytes_per_second=1),
+    # a byte every 0.5 s: never idle long enough to trip a per-read timeout of 1 s
+    SlowHeaders(bytes_per_second=2, limit_seconds=20),
+    SlowBody(bytes_per_second=2, limit_seconds=20),
     Reset(),
     Truncated(),
     Respond(Response(200, feed_xml([]))),

@@ -257,12 +257,14 @@ class ArxivClient:
         for attempt in range(1, cfg.max_attempts + 1):
             self._pace()
             retry_after = None
+            timed_out = False
             try:
                 resp = self._http_get(url)
             except net.BodyTooLarge as exc:  # an endless or huge answer: not worth a second try
                 raise FetchError(str(exc), stop=True) from None
             except net.HttpTimeout as exc:
                 last_error = str(exc)
+                timed_out = True
                 overruns += 1
                 if overruns >= cfg.timeout_attempts:
                     raise FetchError(_attempts(last_error, attempt), stop=True) from None
@@ -291,9 +293,10 @@ class ArxivClient:
                     )
                 wait = max(wait, retry_after)
             wait = min(wait, cfg.max_wait)
-            logger.warning(
-                "%s (attempt %d/%d); retrying in %.0fs", last_error, attempt, cfg.max_attempts, wait
-            )
+            tries = f"attempt {attempt}/{cfg.max_attempts}"
+            if timed_out:
+                tries += f", deadline overrun {overruns}/{cfg.timeout_attempts}"
+            logger.warning("%s (%s); retrying in %.0fs", last_error, tries, wait)
             self.clock.sleep(wait)
         raise FetchError(_attempts(last_error, cfg.max_attempts), stop=True)
 
