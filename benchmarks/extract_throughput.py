@@ -3,17 +3,21 @@
 
     pip install -e '.[bench]'
     python benchmarks/extract_throughput.py [--notes ../shared/corpus/research-notes.md] [--mb 20]
+        [--tools paperindex,file]
 
 Builds a corpus of at least `--mb` MB by repeating the notes, times each tool on the same text in
 the same run (best of `--repeat`), and scores each on the acceptance corpus against the cited
 strings recorded in data/links.csv (whose identities the tests check against the team's
 reference data): how many of the 34 cited URLs each tool returns exactly, and how many of its
 matches carry stray characters (glued CJK text or punctuation) or are not links at all.
+The `file` row is paperindex end to end on the corpus saved as a UTF-8 file (`extract_paths`:
+reading, decoding, binary check and scanning), as `paperindex extract` runs it.
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -60,7 +64,28 @@ def _paperindex_uncached() -> Callable[[str], list[str]]:
     return run
 
 
-TOOLS = {
+class _FromFile:
+    """paperindex on the same text read from a file: `extract_paths`, as the CLI runs it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.files: dict[str, Path] = {}
+
+    def prepare(self, text: str) -> None:
+        """Write `text` to its file (not timed)."""
+        path = self.folder / f"notes-{len(self.files)}.md"
+        path.write_text(text, encoding="utf-8")
+        self.files[text] = path
+
+    def __call__(self, text: str) -> list[str]:
+        from paperindex.extract import extract_paths
+
+        if text not in self.files:
+            self.prepare(text)
+        return [c.mention.cited for c in extract_paths([self.files[text]]).citations]
+
+
+TOOLS: dict[str, Callable[[], Callable[[str], list[str]]]] = {
     "paperindex": _paperindex,
     "(no URL cache)": _paperindex_uncached,
     "urlextract": _urlextract,
@@ -96,7 +121,19 @@ def main() -> None:
     parser.add_argument("--catalogue", type=Path, default=ROOT / "data/links.csv")
     parser.add_argument("--mb", type=float, default=20.0)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--tools",
+        default="paperindex,nocache,file,urlextract,linkify",
+        help="comma-separated subset of: paperindex,nocache,file,urlextract,linkify",
+    )
     args = parser.parse_args()
+    wanted = set(args.tools.split(","))
+    aliases = {"nocache": "(no URL cache)", "linkify": "linkify-it-py", "file": "(from a file)"}
+    folder = tempfile.TemporaryDirectory()
+    tools = dict(TOOLS)
+    tools["(from a file)"] = lambda: _FromFile(Path(folder.name))
+    order = ["paperindex", "(no URL cache)", "(from a file)", "urlextract", "linkify-it-py"]
+    chosen = [n for n in order if n in {aliases.get(w, w) for w in wanted}]
 
     notes = args.notes.read_text(encoding="utf-8")
     copies = int(args.mb * 1e6 // len(notes.encode("utf-8"))) + 1
@@ -113,12 +150,14 @@ def main() -> None:
     )
 
     rows = {}
-    for name, make in TOOLS.items():
+    for name in chosen:
         try:
-            extract = make()
+            extract = tools[name]()
         except ImportError:
             print(f"{name:<14} not installed (pip install -e '.[bench]')")
             continue
+        if isinstance(extract, _FromFile):
+            extract.prepare(big)
         seconds = best_time(lambda: extract(big), args.repeat)  # noqa: B023 - called at once
         found = extract(notes)
         exact = len(gold & set(found))
@@ -129,7 +168,7 @@ def main() -> None:
             f"{name:<14} {size_mb / seconds:8.2f} {seconds:8.2f} {exact:>4}/{len(gold)} "
             f"{len(stray):>6}  {examples}"
         )
-    for ours in ("paperindex", "(no URL cache)"):
+    for ours in ("paperindex", "(no URL cache)", "(from a file)"):
         for name in ("urlextract", "linkify-it-py"):
             if ours in rows and name in rows:
                 print(f"{ours} is {rows[ours] / rows[name]:.1f}x the speed of {name}")

@@ -17,9 +17,10 @@ from types import FrameType
 import pytest
 
 from paperindex import catalogue as cat
+from paperindex import extract
 from paperindex.api import update_catalogue
 from paperindex.cli import main
-from paperindex.extract import FileReport, display_name, extract_paths
+from paperindex.extract import extract_paths
 
 GOOD = "见https://github.com/state-spaces/mamba，arXiv:2312.00752。\n"
 
@@ -68,8 +69,12 @@ def shared_dir() -> Iterator[Path]:
     shutil.rmtree(path)
 
 
-def _reports(reports: list[FileReport]) -> list[tuple[str, str, bool]]:
-    return [(r.path, r.skipped, r.error) for r in reports]
+def _reports(reports: list[extract.FileReport]) -> list[tuple[str, str]]:
+    return [(r.path, r.skipped) for r in reports]
+
+
+def _errors(reports: list[extract.FileReport]) -> list[str]:
+    return [r.path for r in reports if r.error]
 
 
 def test_file_names_that_are_not_utf8_are_reported_escaped(
@@ -83,17 +88,18 @@ def test_file_names_that_are_not_utf8_are_reported_escaped(
     bad = os.fsencode(notes) + b"/bad\xff.md"
     with open(bad, "wb") as f:
         f.write(b"https://example.com/in-bad-name\n")
-    result = extract_paths([notes])
-    assert _reports(result.files) == [
-        ("bad\\xff.md", "file name is not valid UTF-8; rename it", True),
-        ("good.md", "", False),
-    ]
     out = tmp_path / "links.csv"
     code = main(["extract", str(notes), "--catalogue", str(out), "--store", str(tmp_path / "s")])
     err = capsys.readouterr().err
     assert code == 1
     assert "error: skipped bad\\xff.md: file name is not valid UTF-8; rename it" in err
     assert {link.id for link in cat.load(out).links} == {"state-spaces/mamba", "2312.00752"}
+    result = extract_paths([notes])
+    assert _reports(result.files) == [
+        ("bad\\xff.md", "file name is not valid UTF-8; rename it"),
+        ("good.md", ""),
+    ]
+    assert _errors(result.files) == ["bad\\xff.md"]
 
 
 def test_unreadable_files_and_folders_are_reported_and_the_rest_is_read(
@@ -111,11 +117,12 @@ def test_unreadable_files_and_folders_are_reported_and_the_rest_is_read(
     with _unprivileged():
         result = extract_paths([shared_dir])
     assert _reports(result.files) == [
-        ("a.md", "", False),
-        ("locked/", "folder unreadable (Permission denied)", True),
-        ("secret.md", "unreadable (Permission denied)", True),
-        ("z.md", "", False),
+        ("a.md", ""),
+        ("locked/", "folder unreadable (Permission denied)"),
+        ("secret.md", "unreadable (Permission denied)"),
+        ("z.md", ""),
     ]
+    assert _errors(result.files) == ["locked/", "secret.md"]
     assert [c.mention.file for c in result.citations] == ["a.md", "a.md", "z.md"]
 
 
@@ -154,11 +161,12 @@ def test_fifos_sockets_and_devices_are_reported_never_opened(tmp_path: Path) -> 
     finally:
         server.close()
     assert _reports(result.files) == [
-        ("a-pipe.md", "special file (FIFO); not opened", True),
-        ("b-socket.md", "special file (socket); not opened", True),
-        ("c.md", "", False),
-        ("/dev/null", "special file (character device); not opened", True),
+        ("a-pipe.md", "special file (FIFO); not opened"),
+        ("b-socket.md", "special file (socket); not opened"),
+        ("c.md", ""),
+        ("/dev/null", "special file (character device); not opened"),
     ]
+    assert _errors(result.files) == ["a-pipe.md", "b-socket.md", "/dev/null"]
     assert len(result.citations) == 2
 
 
@@ -178,25 +186,30 @@ def test_symlinks_are_followed_only_inside_the_folder(tmp_path: Path) -> None:
     (notes / "out-notes.txt").symlink_to("/etc/passwd")
     (notes / "out-data").symlink_to("/etc/passwd")  # not a note: passed over
     result = extract_paths([notes])
+    assert [(c.mention.file, c.mention.cited) for c in result.citations] == [
+        ("alias.md", "https://example.com/real"),
+        ("linked-sub/real.md", "https://example.com/real"),
+        ("sub/real.md", "https://example.com/real"),
+    ]
     outside_link = "symlink to outside the folder; not followed"
     assert _reports(result.files) == [
-        ("alias.md", "", False),
-        ("linked-sub/real.md", "", False),
-        ("out", outside_link, True),
-        ("out-notes.txt", outside_link, True),
-        ("passwd.md", outside_link, True),
-        ("sub/real.md", "", False),
+        ("alias.md", ""),
+        ("linked-sub/real.md", ""),
+        ("out", outside_link),
+        ("out-notes.txt", outside_link),
+        ("passwd.md", outside_link),
+        ("sub/real.md", ""),
     ]
-    assert "https://example.com/secret" not in {c.mention.cited for c in result.citations}
+    assert _errors(result.files) == ["out", "out-notes.txt", "passwd.md"]
 
     followed = extract_paths([notes], follow_symlinks=True)
     assert _reports(followed.files) == [
-        ("alias.md", "", False),
-        ("linked-sub/real.md", "", False),
-        ("out/secret.md", "", False),
-        ("out-notes.txt", "", False),
-        ("passwd.md", "", False),
-        ("sub/real.md", "", False),
+        ("alias.md", ""),
+        ("linked-sub/real.md", ""),
+        ("out/secret.md", ""),
+        ("out-notes.txt", ""),
+        ("passwd.md", ""),
+        ("sub/real.md", ""),
     ]
     assert [c.mention.file for c in followed.citations if "secret" in c.mention.cited] == [
         "out/secret.md",
@@ -215,19 +228,20 @@ def test_symlink_loops_and_broken_links_are_reported(tmp_path: Path) -> None:
     (notes / "x.md").write_text(GOOD, encoding="utf-8")
     with _deadline():
         result = extract_paths([notes])
-        everywhere = extract_paths([notes], follow_symlinks=True)
     assert _reports(result.files) == [
-        ("a.md", "symlink loop", True),
-        ("b.md", "symlink loop", True),
-        ("gone.md", "broken symlink", True),
-        ("self/", "symlink loop (a folder inside itself)", True),
-        ("up", "symlink to outside the folder; not followed", True),
-        ("x.md", "", False),
+        ("a.md", "symlink loop"),
+        ("b.md", "symlink loop"),
+        ("gone.md", "broken symlink"),
+        ("self/", "symlink loop (a folder inside itself)"),
+        ("up", "symlink to outside the folder; not followed"),
+        ("x.md", ""),
     ]
+    assert _errors(result.files) == ["a.md", "b.md", "gone.md", "self/", "up"]
+    with _deadline():
+        everywhere = extract_paths([notes], follow_symlinks=True)
     # Followed everywhere, `up` leads back into `notes` itself: a loop, reported, not walked.
-    assert ("up/notes/", "symlink loop (a folder inside itself)", True) in _reports(
-        everywhere.files
-    )
+    assert ("up/notes/", "symlink loop (a folder inside itself)") in _reports(everywhere.files)
+    assert "up/notes/" in _errors(everywhere.files)
 
 
 def test_only_policy_skips_exit_0_and_errors_exit_1_with_everything_else_saved(
@@ -278,13 +292,15 @@ def test_a_broken_symlink_named_directly_is_an_error_not_a_usage_error(tmp_path:
     (tmp_path / "loop.md").symlink_to("loop.md")
     result = extract_paths([tmp_path / "dangling.md", tmp_path / "loop.md"])
     assert _reports(result.files) == [
-        (str(tmp_path / "dangling.md"), "not found", True),
-        (str(tmp_path / "loop.md"), "symlink loop", True),
+        (str(tmp_path / "dangling.md"), "not found"),
+        (str(tmp_path / "loop.md"), "symlink loop"),
     ]
+    assert _errors(result.files) == [str(tmp_path / "dangling.md"), str(tmp_path / "loop.md")]
     assert main(["extract", str(tmp_path / "loop.md"), "--catalogue", str(tmp_path / "c")]) == 1
 
 
 def test_display_name_escapes_what_a_terminal_or_utf8_cannot_take() -> None:
+    display_name = extract.display_name
     assert display_name("notes/研究.md") == "notes/研究.md"
     assert display_name("bad\udcff.md") == "bad\\xff.md"
     assert display_name("esc\x1b[31m.md\n") == "esc\\x1b[31m.md\\x0a"
@@ -298,5 +314,6 @@ def test_hidden_folders_are_policy_even_when_unreadable(shared_dir: Path) -> Non
     (shared_dir / ".git" / "notes.md").write_text("https://example.com/h\n", encoding="utf-8")
     with _unprivileged():
         result = extract_paths([shared_dir])
-    assert _reports(result.files) == [(".git/notes.md", "hidden", False)]
+    assert _reports(result.files) == [(".git/notes.md", "hidden")]
+    assert _errors(result.files) == []
     assert stat.S_IMODE((shared_dir / ".git" / "objects").stat().st_mode) == 0

@@ -13,7 +13,8 @@ so the scan is linear in the input (the tests check the scaling on hostile shape
 Files are read once, in fixed-size byte chunks, decoded as they stream (a NUL anywhere makes a
 file binary); the text is scanned in blocks of whole lines, and a line too long for one block is
 cut after a character no URL contains, each piece scanned with a little of its neighbours, so
-memory stays bounded however a file is shaped and a cut never changes what is found.
+memory stays bounded however a file is shaped and a cut changes nothing that is found (only a
+run of more than BLOCK_CHARS URL characters, which is no real URL, is cut where it must be).
 """
 
 from __future__ import annotations
@@ -165,9 +166,10 @@ class _Scanner:
             return []
         base = len(left)
         full = f"{left}{text}{right}" if left or right else text
-        # Offsets where lines start, and the end: the same splitting (\n, \r, \r\n) as files.
-        starts = list(accumulate(map(len, io.StringIO(text, newline="")), initial=0))
-        n_lines = len(starts) - 1
+        # Lines split as files are (\n, \r, \r\n), and the offsets where they start, and the end.
+        lines = list(io.StringIO(text, newline=""))
+        starts = list(accumulate(map(len, lines), initial=0))
+        n_lines = len(lines)
         first_line = self.line_no if continued else self.line_no + 1
         # Changes of section or thread, as (line index, section, thread opener, its line number);
         # only lines that can be headings, fences or thread openers are looked at.
@@ -181,29 +183,36 @@ class _Scanner:
                 continue  # one look per line, however many markers it holds
             seen = index
             before = (self.section, self.thread)
-            self._track_structure(text[starts[index] : starts[index + 1]], first_line + index)
+            self._track_structure(lines[index], first_line + index)
             if (self.section, self.thread) != before:
                 changes.append((index, self.section, self.thread, self.thread_line))
         change_lines = [c[0] for c in changes]
         thread_excerpts: dict[int, str] = {}
         self.line_no = first_line + n_lines - 1
         end = base + len(text)
-        taken, self.taken = base + self.taken, 0
+        hits = scan(full, base)
+        if left or right:  # only what starts in this block, and not taken by the one before
+            taken = base + self.taken
+            hits = [h for h in hits if taken <= h.start < end]
+            self.taken = max(0, hits[-1].end - end) if hits else 0
+        first_cut, last_cut = (0 if left else -1), (n_lines - 1 if right else -1)
         citations = []
-        for hit in scan(full, base):
-            if hit.start < taken or hit.start >= end:
-                continue  # in a neighbour's text: reported by its own block
+        for hit in hits:
             index = bisect.bisect_right(starts, hit.start - base) - 1
             _, section, thread, thread_line = changes[bisect.bisect_right(change_lines, index) - 1]
-            line_start = 0 if index == 0 and continued else base + starts[index]
-            line_end = len(full) if index == n_lines - 1 else base + starts[index + 1]
+            if index == first_cut or index == last_cut:  # a cut line: read it with its neighbours
+                line_start = 0 if index == first_cut else base + starts[index]
+                line_end = len(full) if index == last_cut else base + starts[index + 1]
+                context = _excerpt_in(full, hit.start, line_start, line_end)
+            else:
+                context = _excerpt(lines[index], hit.start - base - starts[index])
             ident = hit.identity
             mention = Mention(
                 file=self.file,
                 line=first_line + index,
                 section=section,
                 label=hit.label,
-                context=_excerpt(full, hit.start, line_start, line_end),
+                context=context,
                 thread=_cached_excerpt(thread_excerpts, thread, thread_line)
                 if thread_line != first_line + index
                 else "",
@@ -220,7 +229,6 @@ class _Scanner:
                     mention=mention,
                 )
             )
-            self.taken = max(0, hit.end - end)
         return citations
 
     def _track_structure(self, line: str, line_no: int) -> None:
@@ -249,7 +257,7 @@ def _cached_excerpt(cache: dict[int, str], line: str, line_no: int) -> str:
     if not line:
         return ""
     if line_no not in cache:
-        cache[line_no] = _excerpt(line, 0, 0, len(line))
+        cache[line_no] = _excerpt(line, 0)
     return cache[line_no]
 
 
@@ -463,20 +471,31 @@ def _fold(s: str) -> str:
 _WINDOW = 4 * CONTEXT_CHARS
 
 
-def _excerpt(text: str, at: int, start: int, end: int) -> str:
-    """The line `text[start:end]` around offset `at`, whitespace-folded, at most CONTEXT_CHARS
-    characters.
+def _excerpt(line: str, at: int) -> str:
+    """The line around offset `at`, whitespace-folded, at most CONTEXT_CHARS characters.
 
     Only a window around `at` is looked at, so a long line with many links stays linear.
     """
-    if end - start <= 2 * _WINDOW:
-        line, at = text[start:end], at - start
+    if len(line) <= 2 * _WINDOW:
         folded = _fold(line)
         if len(folded) <= CONTEXT_CHARS:
             return folded
     else:
-        left = max(start, at - _WINDOW)
-        line, at = text[left : min(end, at + _WINDOW)], at - left
+        left = max(0, at - _WINDOW)
+        line, at = line[left : at + _WINDOW], at - left
+    return _centred(line, at)
+
+
+def _excerpt_in(text: str, at: int, start: int, end: int) -> str:
+    """`_excerpt` of the line `text[start:end]` (a cut line seen with its neighbours), without
+    copying more of it than the window."""
+    if end - start <= 2 * _WINDOW:
+        return _excerpt(text[start:end], at - start)
+    left = max(start, at - _WINDOW)
+    return _centred(text[left : min(end, at + _WINDOW)], at - left)
+
+
+def _centred(line: str, at: int) -> str:
     # Fold each side on its own so the window stays centred on the citation: a third before it.
     before, after = _fold(line[:at]), _fold(line[at:])
     sep = " " if before and line[at - 1 : at].isspace() else ""
