@@ -144,6 +144,32 @@ def test_formula_cells_are_inert_and_round_trip(value: str) -> None:
     assert (back.title, back.note) == (value, value)
 
 
+def test_case4_control_and_bidi_characters_are_never_written() -> None:
+    from paperindex.model import Mention
+
+    link = Link(
+        kind=Kind.PAGE,
+        source="example.com",
+        id="/x",
+        url="https://example.com/x",
+        title="Bell\x07 Esc\x1b[31m \u202eevil\u2066",
+        note="line one\r\nline two\ttabbed\x00",
+        extra={"mine": "\x7f=1"},
+        mentions=[Mention(file="n.md", line=1, label="\u200f\x85", context="\x1b[0m ok")],
+    )
+    text = cat.dumps(cat.Catalogue(links=[link], extra_columns=["mine"]))
+    unsafe = set(map(chr, [*range(0, 9), *range(11, 32), *range(0x7F, 0xA0)]))
+    unsafe |= set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert not unsafe & set(text)
+    assert "\\u00" not in text and "\\u20" not in text  # nor JSON escapes of them
+    back = cat.loads(text).links[0]
+    assert back.title == "Bell Esc[31m evil"
+    assert back.note == "line one\nline two\ttabbed"
+    assert back.extra == {"mine": "=1"}  # a formula once cleaned: protected, and read back
+    assert [(m.label, m.context) for m in back.mentions] == [(" ", "[0m ok")]  # NEL: a space
+    assert cat.dumps(cat.loads(text)) == text  # clean output round-trips byte for byte
+
+
 def test_mentions_cell_is_json_lines() -> None:
     (c1,) = extract_text("a https://example.com/x", file="n.md")
     (c2,) = extract_text("\n[标签](https://example.com/x)", file="n.md")

@@ -272,6 +272,90 @@ def test_hostile_titles_and_excerpts_render_inert() -> None:
         assert visible.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html
 
 
+ADDRESSES = "alice@example.com, bob.smith+tag@mail.example.org and mailto:carol_c@lab.example.co.uk"
+# GFM's extended email autolink (spec section 6.9): local part, @, domain with a period, not
+# ending in - or _ (cmark-gfm applies it to each run of text after joining text nodes, so
+# backslash escapes and entities do not stop it).
+GFM_EMAIL = re.compile(r"[A-Za-z0-9.+_-]+@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+")
+
+
+def _text_runs(markdown: str) -> list[str]:
+    """Each run of adjacent text in each inline block, as cmark-gfm's autolinker sees it."""
+    runs = []
+    for token in _tokens(markdown):
+        if token.type != "inline":
+            continue
+        run = ""
+        for child in token.children or []:
+            if child.type in ("text", "text_special"):
+                run += child.content
+            else:
+                runs.append(run)
+                run = ""
+        runs.append(run)
+    return [r for r in runs if r]
+
+
+def _address_infos() -> list[LinkInfo]:
+    link = Link(
+        key="mail",
+        kind=Kind.ARTICLE,
+        source="example.com",
+        id="/mail",
+        url="https://example.com/mail",
+        title="Contact ops@lab.example.org for the data",
+        mentions=[Mention(file="n.md", line=1, section="Mail dev@example.net", context=ADDRESSES)],
+    )
+    tweet = Link(
+        key="tweet",
+        kind=Kind.POST,
+        source="twitter",
+        id="tydsh/status/1674436093356421120",
+        url="https://x.com/tydsh/status/1674436093356421120",
+        mentions=[Mention(file="n.md", line=2, context="thread by @tydsh on x.com")],
+    )
+    return [LinkInfo(link), LinkInfo(tweet)]
+
+
+def test_case9_email_addresses_are_not_autolinked() -> None:
+    markdown = render_markdown(group(_address_infos(), RULES))
+    runs = _text_runs(markdown)
+    assert [m.group() for r in runs for m in GFM_EMAIL.finditer(r)] == []
+    joined = " ".join(runs)
+    assert "alice＠example.com" in joined and "bob.smith+tag＠mail.example.org" in joined
+    assert "ops＠lab.example.org" in joined and "by @tydsh on" in joined  # handles stay
+    linkify = pytest.importorskip("linkify_it", reason="linkify-it-py (the bench extra)")
+    assert linkify is not None
+    html = MarkdownIt("commonmark", {"linkify": True}).enable("linkify").render(markdown)
+    assert 'href="mailto:' not in html and not re.search(r'href="(?!https?://|#)', html)
+    assert check_rendered(markdown) == []
+
+
+def test_case4_control_and_bidi_characters_never_reach_the_reading_list() -> None:
+    link = Link(
+        key="ctl",
+        kind=Kind.PAPER,
+        source="example.com",
+        id="/ctl",
+        url="https://example.com/ctl",
+        title="Bell\x07 and \u202eevil\u202c title",
+        authors="Zoë\x00 Ünal; \x1b[31mRed",
+        year="2023",
+        mentions=[Mention(file="n\x7f.md", line=1, section="S\u2066", context="ctx\x1b[0m")],
+    )
+    groups = group([LinkInfo(link)], RULES)
+    unsafe = set(map(chr, [*range(0, 9), *range(11, 32), *range(0x7F, 0xA0)]))
+    unsafe |= set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    markdown = render_markdown(groups)
+    assert not unsafe & set(markdown)
+    assert "Bell and evil title" in markdown and "Zoë Ünal" in markdown
+    data = render_json(groups)
+    assert not unsafe & set(data) and "\\u00" not in data and "\\u20" not in data
+    (entry,) = json.loads(data)["topics"][0]["links"]
+    assert entry["title"] == "Bell and evil title"
+    assert entry["mentions"][0]["context"] == "ctx[0m"
+
+
 def test_md_escapes_everything_that_could_be_syntax() -> None:
     html = _parser().render(md("*a* [b](c) <d> `e` | f & g \\ h"))
     assert html == "<p>*a* [b](c) &lt;d&gt; `e` | f &amp; g \\ h</p>\n"

@@ -1,20 +1,33 @@
 """Run a .bib through the programs that consume it, and collect every warning and error.
 
 Each function returns a list of problems (empty when the consumer is happy); a missing binary
-makes the calling test skip with the reason.
+makes the calling test skip with the reason.  Every pdflatex run records the files it opens
+(`-recorder`): reading a file outside TeX's own trees and the build folder, writing one outside
+the build folder (or one there that is not the job's own), or running a shell command is a
+problem too, so a bibliography that smuggles `\\input{/etc/passwd}` or `\\openout` fails.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-LATEX = ["pdflatex", "-interaction=nonstopmode", "-halt-on-error"]
+LATEX = ["pdflatex", "-recorder", "-interaction=nonstopmode", "-halt-on-error"]
+# What a LaTeX run of the job may write (biblatex adds .bcf and .run.xml).
+JOB_FILES = (".aux", ".log", ".pdf", ".out", ".toc", ".bcf", ".run.xml", "-blx.bib")
+# TeX's own trees, as the brief names them; kpsewhich adds the ones this installation uses.
+TEX_TREES = ("/usr/share/texlive", "/usr/share/texmf", "/var/lib/texmf", "/etc/texmf")
+_KPSE_TREES = (
+    "TEXMFROOT TEXMFDIST TEXMFMAIN TEXMFLOCAL TEXMFSYSVAR TEXMFSYSCONFIG TEXMFVAR TEXMFCONFIG "
+    "TEXMFCNF"
+).split()
 # The document's own substitution for the CJK font's missing italic shape, so the log speaks
 # only of the bibliography.
 CJK_ITALIC = (
@@ -63,21 +76,81 @@ def bibtex_problems(bib: str, workdir: Path, style: str) -> list[str]:
     )
 
 
+@lru_cache(maxsize=1)
+def tex_trees() -> tuple[Path, ...]:
+    """Folders TeX reads its own files from: the fixed ones and what kpsewhich reports."""
+    roots = {Path(t) for t in TEX_TREES}
+    if shutil.which("kpsewhich"):
+        for var in _KPSE_TREES:
+            value = _run(["kpsewhich", f"-var-value={var}"], Path.cwd()).stdout.strip()
+            roots.update(Path(v) for v in re.split(r"[:;]", value) if v.startswith("/"))
+    return tuple(sorted(roots | {r.resolve() for r in roots}))
+
+
+def recorder_problems(workdir: Path, job: str = "doc") -> list[str]:
+    """Files the last pdflatex run of `job` read or wrote that it had no business with (its
+    `-recorder` .fls file), and any shell command it ran (its .log)."""
+    fls = workdir / f"{job}.fls"
+    if not fls.exists():
+        return [f"{fls.name} missing: pdflatex did not run with -recorder"]
+    build = workdir.resolve()
+    trees = tex_trees()
+    own = {job + suffix for suffix in JOB_FILES}
+    pwd = build
+    problems = []
+    for line in fls.read_text(encoding="utf-8", errors="replace").splitlines():
+        kind, _, name = line.partition(" ")
+        if kind == "PWD":
+            pwd = Path(name)
+            continue
+        path = Path(os.path.normpath(pwd / name))
+        real = path.resolve()
+        in_build = real.is_relative_to(build)
+        if kind == "OUTPUT" and not (in_build and real.name in own):
+            problems.append(f"pdflatex wrote {name}")
+        elif kind == "INPUT" and not in_build:
+            if not any(path.is_relative_to(t) or real.is_relative_to(t) for t in trees):
+                problems.append(f"pdflatex read {name}")
+    log = workdir / f"{job}.log"
+    if log.exists():
+        text = log.read_text(encoding="utf-8", errors="replace")
+        problems += [f"pdflatex ran {m}" for m in re.findall(r"runsystem\([^\n]*", text)]
+    return problems
+
+
 def _cycle(workdir: Path, tool: str, is_problem: Callable[[str], bool]) -> list[str]:
-    """pdflatex, `tool doc`, pdflatex twice: problems from the tool's .blg and LaTeX's .log."""
+    """pdflatex, `tool doc`, pdflatex twice: problems from the tool's .blg, LaTeX's .log and
+    every pdflatex run's record of the files it opened."""
     first = _run([*LATEX, "doc.tex"], workdir)
+    problems = recorder_problems(workdir)
     if first.returncode:
-        return [f"pdflatex failed: {first.stdout[-2000:]}"]
+        return [*problems, f"pdflatex failed: {first.stdout[-2000:]}"]
     run = _run([tool, "doc"], workdir)
     blg = (workdir / "doc.blg").read_text(encoding="utf-8", errors="replace")
-    problems = [line for line in blg.splitlines() if is_problem(line)]
+    problems += [line for line in blg.splitlines() if is_problem(line)]
     if run.returncode:
         problems.append(f"{tool} exit {run.returncode}: {run.stdout[-1000:]}")
     for _ in range(2):
         final = _run([*LATEX, "doc.tex"], workdir)
+        problems += recorder_problems(workdir)
     if final.returncode:
         problems.append(f"pdflatex failed: {final.stdout[-2000:]}")
     return problems + _latex_problems(workdir / "doc.log")
+
+
+def document_problems(body: str, workdir: Path) -> list[str]:
+    """One pdflatex run of `body` in a plain article (utf8, OT1): its errors and warnings."""
+    need("pdflatex")
+    (workdir / "doc.tex").write_text(
+        "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\begin{document}\n"
+        f"{body}\n\\end{{document}}\n",
+        encoding="utf-8",
+    )
+    run = _run([*LATEX, "doc.tex"], workdir)
+    problems = recorder_problems(workdir) + _latex_problems(workdir / "doc.log")
+    if run.returncode:
+        problems.append(f"pdflatex failed: {run.stdout[-2000:]}")
+    return problems
 
 
 def biber_problems(bib: str, workdir: Path) -> list[str]:

@@ -71,11 +71,31 @@ def safe_url(url: str) -> str:
     return encoded
 
 
+# natbib reads `\bibitem[Name(year)]{key}`, with the label made of authors' last names or the
+# `key` field: a `]` there would end the optional argument and a parenthesis would split the
+# label in the wrong place.  In braces they are only text.
+_LABEL_DELIMITERS = re.compile(r"[][()]")
+
+
+def _label_text(text: str, dialect: Dialect) -> str:
+    """`text` (already encoded) safe inside a bibtex label."""
+    if dialect == "biblatex":
+        return text
+    return _LABEL_DELIMITERS.sub(lambda m: "{" + m.group() + "}", text)
+
+
 def _person(name: str, dialect: Dialect) -> str:
-    # "and" inside a name or an unmatched comma would split it: protect such names whole.
-    # Checked on the encoded text, after normalisation (full-width "ａｎｄ" is "and" by then).
-    text = latex(name, dialect, math=False)
-    if re.search(r"\band\b", text, re.I) or text.count(",") > 1:
+    """One name; protected whole when BibTeX would split or misread it: an "and" inside it
+    (checked after normalisation: full-width "ａｎｄ" is "and" by then), more than one comma,
+    a comma with nothing on one side, or no letter at all (biber drops a name "0")."""
+    text = _label_text(latex(name, dialect, math=False), dialect)
+    last, comma, first = text.partition(",")
+    if (
+        re.search(r"\band\b", text, re.I)
+        or text.count(",") > 1
+        or (comma and not (last.strip() and first.strip()))
+        or not any(c.isalpha() for c in text)
+    ):
         return "{" + text + "}"
     return text
 
@@ -85,6 +105,7 @@ def _authors(info: LinkInfo, dialect: Dialect) -> str:
     if names:
         return " and ".join(names)
     account = latex(info.account, dialect, math=False) if info.account else ""
+    account = _label_text(account, dialect)
     return "{" + account + "}" if account else ""  # an account is one name, never "Last, First"
 
 
@@ -118,12 +139,12 @@ def entry_fields(info: LinkInfo, options: BibOptions) -> tuple[str, list[tuple[s
     add("title", title)
     year = _checked(link.key, "year", info.year, tex.valid_year)
     if link.kind is Kind.PAPER:
-        entry_type = _paper_fields(info, options, year, add)
+        entry_type = _paper_fields(info, options, year, bool(authors), add)
     else:
         entry_type = _other_fields(info, options, year, add)
     if d == "bibtex":
         if not authors:  # .bst styles sort by author, else by this field, else they warn
-            add("key", latex(info.title, d) or latex(fallback_title(link), d))
+            add("key", _label_text(latex(info.title, d) or latex(fallback_title(link), d), d))
         if not year:  # plainnat warns on an empty year; "n.d." is the usual "no date"
             fields.insert(
                 next((i for i, f in enumerate(fields) if f[0] == "title"), -1) + 1,
@@ -140,25 +161,32 @@ def _url(key: str, url: str) -> str:
     return encoded
 
 
-def _paper_fields(info: LinkInfo, options: BibOptions, year: str, add: _Add) -> str:
-    d, link, record = options.dialect, info.link, info.arxiv
+def _paper_fields(
+    info: LinkInfo, options: BibOptions, year: str, has_author: bool, add: _Add
+) -> str:
+    d, link = options.dialect, info.link
     key = link.key
     eprint = _checked(key, "eprint", link.id, tex.valid_arxiv_id) if link.source == "arxiv" else ""
-    venue = info.venue
+    venue = latex(info.venue, d, math=False) if info.venue else ""  # "" if only controls
+    journal = "journaltitle" if d == "biblatex" else "journal"
     if venue:
         entry_type = "article" if info.venue_is_journal else "inproceedings"
-        journal = "journaltitle" if d == "biblatex" else "journal"
-        add(journal if entry_type == "article" else "booktitle", latex(venue, d, math=False))
+        container = (journal if entry_type == "article" else "booktitle", venue)
     elif eprint and options.style == "scholar":
         entry_type = "article"
-        add("journaltitle" if d == "biblatex" else "journal", f"arXiv preprint arXiv:{eprint}")
+        container = (journal, f"arXiv preprint arXiv:{eprint}")
     else:
-        entry_type = "online" if d == "biblatex" else "misc"
+        entry_type, container = ("online" if d == "biblatex" else "misc"), ("", "")
+    if d == "bibtex" and not has_author and entry_type != "misc":
+        # .bst styles require an author for articles and proceedings papers and warn
+        # without one; @misc does not, and prints the venue as `howpublished`
+        entry_type, container = "misc", ("howpublished", container[1])
+    add(*container)
     add("year", year)
     if eprint and (options.style == "arxiv" or venue):
         add("eprint", eprint)
         category_field = "eprintclass" if d == "biblatex" else "primaryClass"
-        category = record.primary_category if record else ""
+        category = info.arxiv.primary_category if info.arxiv else ""
         if d == "biblatex":
             add("eprinttype", "arxiv")
         else:
@@ -166,8 +194,8 @@ def _paper_fields(info: LinkInfo, options: BibOptions, year: str, add: _Add) -> 
         add(category_field, _checked(key, category_field, category, tex.valid_arxiv_category))
     add("doi", _checked(key, "doi", info.doi, tex.valid_doi))
     add("url", _url(key, link.url))
-    if d == "biblatex" and record is not None:
-        add("urldate", record.retrieved_at.date().isoformat())
+    if d == "biblatex" and info.arxiv is not None:
+        add("urldate", info.arxiv.retrieved_at.date().isoformat())
     return entry_type
 
 

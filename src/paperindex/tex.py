@@ -358,13 +358,16 @@ def _valid_math(nodes: list[Any]) -> bool:
 
 # --- values written without escaping ----------------------------------------------------------
 
-_DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/[-._;()/:<>+A-Za-z0-9]+")
-_ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v[1-9]\d*)?")
-_ARXIV_CATEGORY = re.compile(r"[a-z-]+(?:\.[A-Za-z-]+)?")
-_YEAR = re.compile(r"\d{4}")
+# re.ASCII: `\d` would otherwise match full-width and other Unicode digits.
+_DOI = re.compile(r"10\.\d{4,9}(?:\.\d+)*/[-._;()/:<>+A-Za-z0-9]+", re.ASCII)
+_ARXIV_ID = re.compile(
+    r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v[1-9]\d*)?", re.ASCII
+)
+_ARXIV_CATEGORY = re.compile(r"[a-z-]+(?:\.[A-Za-z-]+)?", re.ASCII)
+_YEAR = re.compile(r"\d{4}", re.ASCII)
 _UNRESERVED = "-._~"
 _SUB_DELIMS = "!$&'()*+,;="
-_PCT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_PCT = re.compile(r"%(?![0-9A-Fa-f]{2})", re.ASCII)
 
 
 def valid_doi(doi: str) -> bool:
