@@ -99,8 +99,6 @@ def test_batches_of_100_three_seconds_apart_with_our_user_agent(
 @responses.activate
 def test_library_callers_get_the_three_second_floor_too() -> None:
     """A delay below 3 s counts only for a loopback server, whoever builds the client."""
-    from paperindex.arxiv_api import polite_delay
-
     url = "https://api.example.test/api/query"
     responses.add(responses.GET, url, body=feed_xml([]))
     clock = FakeClock()
@@ -109,6 +107,8 @@ def test_library_callers_get_the_three_second_floor_too() -> None:
     assert len(responses.calls) == 6  # three batches, each asked twice (no record came back)
     assert clock.sleeps == [3.0] * 5
     assert len(result.failures) == 250
+    from paperindex.arxiv_api import polite_delay
+
     assert polite_delay(url, 1.0) == 3.0 and polite_delay(url, 7.0) == 7.0
     assert polite_delay("http://127.0.0.1:8080/api/query", 0.0) == 0.0
     assert polite_delay("http://localhost/api/query", 0.5) == 0.5
