@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from paperindex.extract import extract_text
 
@@ -202,3 +204,24 @@ def test_fence_markers_twice_on_a_line_and_hashes_mid_line() -> None:
     text = "# A #b\n~~~ ``` ~~~\n# inside\n~~~\n## B ##\nhttps://example.com/x\n"
     (c,) = extract_text(text)
     assert c.mention.section == "B"
+
+
+def _plausible_netloc(netloc: str) -> bool:
+    """The host rule, stated on a whole netloc: after any userinfo, a bracketed IPv6 literal, or
+    a name before any port that has a dot (not first) or is localhost."""
+    host = netloc.rpartition("@")[2]
+    if host.startswith("["):
+        return host.endswith("]") or "]:" in host
+    name = host.partition(":")[0]
+    return bool(name) and ("." in name or name == "localhost") and not name.startswith(".")
+
+
+@given(st.text(alphabet="ab.:@[]localhost", max_size=20))
+def test_host_check_reads_in_place_what_the_netloc_rule_says(netloc: str) -> None:
+    """The scanner checks a host inside the text, from after its last `@`, without slicing it
+    out (many `www.` starts share one host part); it must agree with the rule on the slice."""
+    from paperindex.extract import _plausible_host
+
+    text = "xx" + netloc + "/yy"
+    start = max(2, text.rfind("@", 2, 2 + len(netloc)) + 1)
+    assert _plausible_host(text, start, 2 + len(netloc)) == _plausible_netloc(netloc)
