@@ -108,6 +108,12 @@ def test_case1_fullwidth_brace_and_percent_are_escaped() -> None:
     assert latex("１００％ ｛ｂｒａｃｅ＃", "biblatex") == "１００％ ｛ｂｒａｃｅ＃"
 
 
+def test_case1_a_fullwidth_and_cannot_split_a_name() -> None:
+    record = _record(authors=["Anne ａｎｄ Bob", "Carl，Dee，Eve", "，Fay"])
+    fields = dict(entry_fields(_paper("names", record), BibOptions())[1])
+    assert fields["author"] == "{Anne and Bob} and {Carl,Dee,Eve} and {,Fay}"
+
+
 @pytest.mark.slow
 def test_case1_lookalike_input_is_typeset_as_text_not_read(tmp_path: Path) -> None:
     infos = [_labelled(f"k{n}", label) for n, label in enumerate(LOOKALIKE_INPUTS)]
@@ -183,6 +189,13 @@ def test_case2_valid_values_are_kept_as_they_are() -> None:
     )
     old_style = _paper("old", _record(id="math.GT/0309136", primary_category="math.GT"))
     assert dict(entry_fields(old_style, BibOptions())[1])["eprint"] == "math.GT/0309136"
+
+
+def test_options_that_would_go_raw_into_the_header_are_refused() -> None:
+    from paperindex.bibtex import ExportError
+
+    with pytest.raises(ExportError, match="unknown style"):
+        bibtex([], BibOptions(style="arxiv\n@preamble{\\input{/etc/passwd}}"))  # type: ignore[arg-type]
 
 
 def test_non_http_urls_are_left_out_not_fatal(caplog: pytest.LogCaptureFixture) -> None:

@@ -221,6 +221,8 @@ def bibtex(infos: Iterable[LinkInfo], options: BibOptions | None = None) -> str:
     from bibtexparser.writer import BibtexFormat
 
     options = options or BibOptions()
+    if options.style not in ("arxiv", "scholar") or options.dialect not in ("bibtex", "biblatex"):
+        raise ExportError(f"unknown style or dialect: {options}")  # both go into the header
     infos = list(infos)
     missing = [i.link.id for i in infos if not i.link.key]
     if missing:

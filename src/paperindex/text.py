@@ -36,8 +36,3 @@ def clean(text: str) -> str:
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
     return _UNSAFE.sub(_replace, text)
-
-
-def is_clean(text: str) -> bool:
-    """True when `clean` would leave `text` unchanged."""
-    return text.isprintable() or _UNSAFE.search(text) is None
