@@ -48,18 +48,19 @@ def _linkify() -> Callable[[str], list[str]]:
 def _paperindex_uncached() -> Callable[[str], list[str]]:
     """paperindex with its per-URL identity cache off: the corpus repeats every URL, which
     flatters the cache; this row shows the cost when no URL repeats."""
-    from paperindex import extract, identity
+    from paperindex import identity
+    from paperindex.extract import scanner
 
     extract_text = _paperindex()
     cached = identity.identify
     uncached = cached.__wrapped__
 
     def run(text: str) -> list[str]:
-        extract.identify = uncached  # type: ignore[attr-defined,assignment]
+        scanner.identify = uncached  # type: ignore[attr-defined,assignment]
         try:
             return extract_text(text)
         finally:
-            extract.identify = cached  # type: ignore[attr-defined]
+            scanner.identify = cached  # type: ignore[attr-defined]
 
     return run
 

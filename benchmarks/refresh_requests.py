@@ -20,8 +20,7 @@ import time
 from pathlib import Path
 
 from paperindex.api import update_catalogue
-from paperindex.arxiv_api import ApiConfig
-from paperindex.enrich import refresh
+from paperindex.enrich import SourceConfig, refresh
 from paperindex.testing.arxiv import serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,15 +41,15 @@ def main() -> None:
         notes.write_text(
             "".join(f"- arXiv:2401.{n:05d}\n" for n in range(args.ids)), encoding="utf-8"
         )
-        update_catalogue([notes], work / "links.csv", work / "arxiv.json")
+        update_catalogue([notes], work / "links.csv", work)
         with serve(args.feed, synthesize=True) as server:
-            config = ApiConfig(base_url=server.url, delay=args.delay)
+            configs = {"arxiv": SourceConfig(base_url=server.url, delay=args.delay)}
             started = time.perf_counter()
-            first = refresh(work / "links.csv", work / "arxiv.json", config=config)
+            first = refresh(work / "links.csv", work, configs=configs)
             wall = time.perf_counter() - started
             requests_first = len(server.requests)
             started = time.perf_counter()
-            second = refresh(work / "links.csv", work / "arxiv.json", config=config)
+            second = refresh(work / "links.csv", work, configs=configs)
             wall2 = time.perf_counter() - started
             requests_second = len(server.requests) - requests_first
     floor = max(0, requests_first - 1) * args.delay

@@ -27,23 +27,16 @@ from typing import Any
 
 from paperindex import catalogue as cat
 from paperindex.api import update_catalogue
-from paperindex.arxiv_api import ApiConfig
-from paperindex.enrich import refresh
+from paperindex.enrich import DEFAULT_METADATA, SourceConfig, Store, refresh, store_path
+from paperindex.enrich import store as st
+from paperindex.enrich.sources.arxiv import ArxivRecord
+from paperindex.enrich.sources.facts import LinkRecord
 from paperindex.identity import identify
-from paperindex.metadata import (
-    DEFAULT_STORE,
-    LinkRecord,
-    LinkStore,
-    link_store_path,
-    load_store,
-    save_link_store,
-    save_store,
-)
 from paperindex.model import Kind
+from paperindex.sites import key_of
 from paperindex.testing.arxiv import serve
 
 ROOT = Path(__file__).resolve().parents[1]
-from paperindex.sites import key_of  # noqa: E402
 
 PORT = 47100  # fixed, so the provenance URLs in the store do not change from run to run
 ARXIV_NOTE = (
@@ -92,12 +85,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--catalogue", type=Path, default=ROOT / cat.DEFAULT_CATALOGUE)
-    parser.add_argument("--store", type=Path, default=ROOT / DEFAULT_STORE)
+    parser.add_argument("--metadata", type=Path, default=ROOT / DEFAULT_METADATA)
     args = parser.parse_args()
     reference = args.shared / "reference"
 
     entries = json.loads((reference / "links.json").read_text(encoding="utf-8"))
-    links = LinkStore(note=LINKS_NOTE)
+    links = Store[LinkRecord](note=LINKS_NOTE)
     venues: dict[str, str] = {}
     for entry in entries:
         ident = identify(entry["url"])
@@ -106,25 +99,27 @@ def main() -> int:
         links.records[key_of(ident)] = link_record(entry)
         if ident.kind is Kind.PAPER and entry["facts"].get("venue"):
             venues[key_of(ident)] = entry["facts"]["venue"]
-    save_link_store(links, link_store_path(args.store))
+    st.save(links, store_path(args.metadata, "links"))
     print(f"link store: {len(links.records)} records")
 
-    update_catalogue([args.shared / "corpus" / "research-notes.md"], args.catalogue, args.store)
+    update_catalogue([args.shared / "corpus" / "research-notes.md"], args.catalogue, args.metadata)
     with serve(reference / "arxiv" / "feed.xml", port=PORT) as server:
         report = refresh(
             args.catalogue,
-            args.store,
+            args.metadata,
+            sources=["arxiv"],
             force_all=True,
-            config=ApiConfig(base_url=server.url, delay=0.0),
+            configs={"arxiv": SourceConfig(base_url=server.url, delay=0.0)},
         )
     print(
         f"refresh: fetched {len(report.fetched)}, updated {len(report.updated)}, "
         f"unchanged {len(report.unchanged)}, failed {len(report.failed)}, "
         f"{report.requests} request(s)"
     )
-    store = load_store(args.store)
-    store.note = ARXIV_NOTE
-    save_store(store, args.store)
+    arxiv_path = store_path(args.metadata, "arxiv")
+    arxiv = st.load(arxiv_path, ArxivRecord)
+    arxiv.note = ARXIV_NOTE
+    st.save(arxiv, arxiv_path)
 
     records = json.loads((reference / "arxiv" / "records.json").read_text(encoding="utf-8"))
     published = {r["arxiv_id"]: r.get("published_as") or {} for r in records}
@@ -132,7 +127,7 @@ def main() -> int:
     filled = 0
     for link in catalogue.links:
         facts = published.get(link.id, {}) if link.source == "arxiv" else {}
-        venue = facts.get("venue") or venues.get(link.identity)
+        venue = facts.get("venue") or venues.get(key_of(link))
         if venue and not link.venue:
             link.venue = venue
             filled += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from paperindex.arxiv_api import ApiConfig, ArxivClient
+from paperindex.enrich import FetchResult, Politeness, SourceConfig, fetch
+from paperindex.enrich.sources.arxiv import ArxivSource
 from paperindex.testing import (
     EndlessBody,
     FakeService,
@@ -68,10 +70,31 @@ def api(entries: dict[str, ET.Element]) -> Iterator[FakeArxiv]:
         yield server
 
 
-def client(api: FakeArxiv, clock: FakeClock, **kw: float | int | str) -> ArxivClient:
+class Client:
+    """The arXiv source with a fake clock, fetched through the refresh's batching."""
+
+    def __init__(self, source: ArxivSource, clock: FakeClock) -> None:
+        self.source, self.clock = source, clock
+
+    def fetch(self, ids: list[str]) -> FetchResult:
+        return fetch(self.source, ids, clock=self.clock)
+
+
+_POLICY_FIELDS = {"max_attempts", "timeout_attempts", "batch_size"}
+
+
+def source_for(url: str, **kw: float | int | str) -> ArxivSource:
+    """An arXiv source at `url`: policy fields (attempts, batch size) override the source's,
+    the rest configure the run."""
     kw.setdefault("delay", 0.0)
-    config = ApiConfig(base_url=api.url, **kw)  # type: ignore[arg-type]
-    return ArxivClient(config, clock=clock)
+    policy = replace(
+        ArxivSource.default_policy, **{k: kw.pop(k) for k in list(kw) if k in _POLICY_FIELDS}
+    )  # type: ignore[arg-type]
+    return ArxivSource(SourceConfig(base_url=url, **kw), policy=policy)  # type: ignore[arg-type]
+
+
+def client(api: FakeArxiv, clock: FakeClock, **kw: float | int | str) -> Client:
+    return Client(source_for(api.url, **kw), clock)
 
 
 def asked(api: FakeArxiv) -> list[list[str]]:
@@ -103,16 +126,19 @@ def test_library_callers_get_the_three_second_floor_too() -> None:
     responses.add(responses.GET, url, body=feed_xml([]))
     clock = FakeClock()
     ids = [f"2401.{n:05d}" for n in range(250)]
-    result = ArxivClient(ApiConfig(base_url=url, delay=0.0), clock=clock).fetch(ids)
+    result = Client(source_for(url), clock).fetch(ids)
     assert len(responses.calls) == 6  # three batches, each asked twice (no record came back)
     assert clock.sleeps == [3.0] * 5
     assert len(result.failures) == 250
-    from paperindex.arxiv_api import polite_delay
+    policy: Politeness = ArxivSource.default_policy
 
-    assert polite_delay(url, 1.0) == 3.0 and polite_delay(url, 7.0) == 7.0
-    assert polite_delay("http://127.0.0.1:8080/api/query", 0.0) == 0.0
-    assert polite_delay("http://localhost/api/query", 0.5) == 0.5
-    assert ApiConfig(base_url=url, delay=0.0).pace == 3.0
+    def interval(base: str, delay: float) -> float:
+        return policy.interval(SourceConfig(base_url=base, delay=delay))
+
+    assert interval(url, 1.0) == 3.0 and interval(url, 7.0) == 7.0
+    assert interval("http://127.0.0.1:8080/api/query", 0.0) == 0.0
+    assert interval("http://localhost/api/query", 0.5) == 0.5
+    assert ArxivSource(SourceConfig(base_url=url)).interval == 3.0  # no delay given: the floor
 
 
 def test_results_in_any_order_are_matched_by_id(api: FakeArxiv) -> None:

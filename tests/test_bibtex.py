@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from paperindex import catalogue as cat
 from paperindex.api import ensure_keys, update_catalogue, write_bibtex
-from paperindex.bibtex import BibOptions, ExportError, bibtex, entry_fields, latex, safe_url
-from paperindex.metadata import load_store
+from paperindex.enrich import store as st
+from paperindex.enrich.sources.arxiv import ArxivRecord
+from paperindex.export.bibtex import BibOptions, ExportError, bibtex, entry_fields, latex, safe_url
+from paperindex.export.view import LinkInfo, load_infos
 from paperindex.model import Kind, Link, Mention
-from paperindex.view import LinkInfo, load_infos
 
 from . import toolchain
 from .conftest import ROOT
@@ -114,7 +116,7 @@ def test_arxiv_preprint_in_each_style_and_dialect(infos: dict[str, LinkInfo]) ->
     assert (f["eprinttype"], f["eprintclass"], f["urldate"]) == (
         "arxiv",
         "cs.CL",
-        load_store(STORE).records["2311.16452"].retrieved_at.date().isoformat(),
+        st.load(STORE, ArxivRecord).records["2311.16452"].retrieved_at.date().isoformat(),
     )
 
 
@@ -176,7 +178,7 @@ def test_output_is_deterministic(infos: dict[str, LinkInfo]) -> None:
 def test_keys_must_exist_and_be_usable(infos: dict[str, LinkInfo]) -> None:
     info = next(iter(infos.values()))
     for bad in ["", "has space", "a,b", "x{y}", "per%cent"]:
-        broken = LinkInfo(info.link.model_copy(update={"key": bad}), info.arxiv, info.facts)
+        broken = LinkInfo(info.link.model_copy(update={"key": bad}), info.facts)
         with pytest.raises(ExportError):
             bibtex([broken])
 
@@ -184,8 +186,7 @@ def test_keys_must_exist_and_be_usable(infos: dict[str, LinkInfo]) -> None:
 def test_export_writes_identity_keys_to_the_catalogue_first_and_keeps_them(
     tmp_path: Path, reference: Path
 ) -> None:
-    from paperindex.arxiv_api import ApiConfig
-    from paperindex.enrich import refresh
+    from paperindex.enrich import SourceConfig, refresh
 
     from .fake_arxiv import serve
 
@@ -200,7 +201,7 @@ def test_export_writes_identity_keys_to_the_catalogue_first_and_keeps_them(
     assert "@misc{arxiv-2312-00752," in text
     assert cat.load(csv_path).links[0].key == "arxiv-2312-00752"  # written before export
     with serve(reference / "arxiv" / "feed.xml") as server:
-        refresh(csv_path, store, config=ApiConfig(base_url=server.url, delay=0))
+        refresh(csv_path, store, configs={"arxiv": SourceConfig(base_url=server.url, delay=0)})
     link = cat.load(csv_path).links[0]
     assert link.auto_title.startswith("Mamba") and link.key == "arxiv-2312-00752"
     assert ensure_keys(csv_path) == []
@@ -256,12 +257,11 @@ def hostile_infos(reference_record: LinkInfo) -> list[LinkInfo]:
         )
         infos.append(LinkInfo(link))
     paper = reference_record
-    assert paper.arxiv is not None
-    evil = paper.arxiv.model_copy(
-        update={
-            "title": "\\def\\x{y} Attack $\\mathbf{x}$ {{{",
-            "authors": ["Robert'); DROP TABLE--", "Anne and Bob", "Zoë {Brace", "张三"],
-        }
+    assert paper.facts.sources == ("arxiv",)
+    evil = replace(
+        paper.facts,
+        title="\\def\\x{y} Attack $\\mathbf{x}$ {{{",
+        authors=("Robert'); DROP TABLE--", "Anne and Bob", "Zoë {Brace", "张三"),
     )
     infos.append(
         LinkInfo(
@@ -274,7 +274,6 @@ def hostile_infos(reference_record: LinkInfo) -> list[LinkInfo]:
                 }
             ),
             evil,
-            None,
         )
     )
     return infos

@@ -11,8 +11,8 @@ import pytest
 
 from paperindex import catalogue as cat
 from paperindex.api import update_catalogue
+from paperindex.catalogue.keys import assign_keys, paper_key, unique_key
 from paperindex.extract import extract_text
-from paperindex.keys import assign_keys, paper_key, unique_key
 from paperindex.model import Kind, Link, Status
 
 NOTES_A = """## 序列模型

@@ -220,7 +220,7 @@ def _plausible_netloc(netloc: str) -> bool:
 def test_host_check_reads_in_place_what_the_netloc_rule_says(netloc: str) -> None:
     """The scanner checks a host inside the text, from after its last `@`, without slicing it
     out (many `www.` starts share one host part); it must agree with the rule on the slice."""
-    from paperindex.extract import _plausible_host
+    from paperindex.extract.scanner import _plausible_host
 
     text = "xx" + netloc + "/yy"
     start = max(2, text.rfind("@", 2, 2 + len(netloc)) + 1)

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from paperindex.keys import assign_keys, readable_key
+from paperindex.catalogue.keys import assign_keys, readable_key
+from paperindex.export.view import fallback_title
 from paperindex.model import Kind, Link
 from paperindex.sites.social import tweet_year
-from paperindex.view import fallback_title
 
 
 def _link(kind: Kind, source: str, ident: str) -> Link:

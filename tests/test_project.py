@@ -86,7 +86,7 @@ def test_lint_and_types_are_clean(tool: str) -> None:
 def test_api_functions_are_not_shadowed_by_submodules() -> None:
     import importlib
 
-    for module in ("identity", "enrich", "extract", "catalogue", "metadata", "api"):
+    for module in ("identity", "enrich", "extract", "catalogue", "export", "api"):
         importlib.import_module(f"paperindex.{module}")
     assert callable(paperindex.identify) and callable(paperindex.refresh)
     assert paperindex.identify("https://arxiv.org/abs/2312.00752") is not None

@@ -13,11 +13,11 @@ import pytest
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 
+from paperindex.export.readinglist import group, md, render_json, render_markdown
+from paperindex.export.topics import Topic, TopicRules, TopicsError, load_topics, topic_of
+from paperindex.export.view import LinkInfo, load_infos
 from paperindex.extract import extract_text
 from paperindex.model import Kind, Link, Mention
-from paperindex.readinglist import group, md, render_json, render_markdown
-from paperindex.topics import Topic, TopicRules, TopicsError, load_topics, topic_of
-from paperindex.view import LinkInfo, load_infos
 
 from .conftest import ROOT
 
@@ -211,7 +211,7 @@ def test_shipped_reading_list_renders_clean(shipped: list[LinkInfo]) -> None:
     for g in groups:
         kinds = [list(Kind).index(i.link.kind) for i in g.infos]
         assert kinds == sorted(kinds)  # papers first, then code, datasets, …
-        papers = [i.arxiv.published for i in g.infos if i.arxiv is not None]
+        papers = [i.facts.date for i in g.infos if i.facts.date]
         assert papers == sorted(papers, reverse=True)  # newest first
 
 

@@ -11,12 +11,18 @@ from collections import Counter
 from pathlib import Path
 
 from paperindex import catalogue as cat
-from paperindex.arxiv_api import ApiConfig
-from paperindex.enrich import refresh
-from paperindex.metadata import load_store
+from paperindex.enrich import SourceConfig, refresh, store
+from paperindex.enrich.sources.arxiv import ArxivRecord
+from paperindex.enrich.sources.facts import LinkRecord
+from paperindex.sites import key_of
 
 from .conftest import ROOT
 from .fake_arxiv import serve
+
+
+def load_store(path: Path) -> store.Store[ArxivRecord]:
+    return store.load(path, ArxivRecord)
+
 
 SHIPPED_CSV = ROOT / "data" / "links.csv"
 SHIPPED_STORE = ROOT / "data" / "metadata" / "arxiv.json"
@@ -72,7 +78,7 @@ def test_offline_refresh_reports_every_paper(tmp_path: Path) -> None:
     work = _copy_data(tmp_path)
     out = _paperindex(work, "refresh", "--offline")
     assert out.returncode == 0, out.stderr
-    assert "metadata for 14 of 14 papers" in out.stdout
+    assert "arxiv: metadata for 14 of 14 ids" in out.stdout
     assert (work / "data" / "links.csv").read_bytes() == SHIPPED_CSV.read_bytes()
 
 
@@ -87,7 +93,7 @@ def test_shipped_store_is_what_refresh_produces_from_the_reference_feed(
             work / "data" / "links.csv",
             store_path,
             force_all=True,
-            config=ApiConfig(base_url=server.url, delay=0.0),
+            configs={"arxiv": SourceConfig(base_url=server.url, delay=0.0)},
         )
     assert report.ok and len(report.fetched) == 14 and report.requests == 1
     produced, shipped = load_store(store_path), load_store(SHIPPED_STORE)
@@ -124,8 +130,6 @@ def test_shipped_link_store_is_compiled_from_the_reference(reference: Path) -> N
     import importlib.util
 
     from paperindex.identity import identify
-    from paperindex.metadata import load_link_store
-    from paperindex.sites import key_of
 
     spec = importlib.util.spec_from_file_location(
         "ship", ROOT / "scripts" / "ship_reference_metadata.py"
@@ -134,14 +138,14 @@ def test_shipped_link_store_is_compiled_from_the_reference(reference: Path) -> N
     ship = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ship)
     entries = json.loads((reference / "links.json").read_text(encoding="utf-8"))
-    shipped = load_link_store(ROOT / "data" / "metadata" / "links.json").records
+    shipped = store.load(ROOT / "data" / "metadata" / "links.json", LinkRecord).records
     assert len(shipped) == len(entries) == 19
     for entry in entries:
         ident = identify(entry["url"])
         assert ident is not None
         assert shipped[key_of(ident)] == ship.link_record(entry)
     # every reference link is in the catalogue: extraction found them all
-    catalogue_keys = {lk.identity for lk in cat.load(SHIPPED_CSV).links}
+    catalogue_keys = {key_of(lk) for lk in cat.load(SHIPPED_CSV).links}
     assert set(shipped) <= catalogue_keys
     records = json.loads((reference / "arxiv" / "records.json").read_text(encoding="utf-8"))
     assert {f"arxiv:{r['arxiv_id']}" for r in records} <= catalogue_keys

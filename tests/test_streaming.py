@@ -11,8 +11,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from paperindex import extract
 from paperindex.extract import extract_paths, extract_text
+from paperindex.extract import reader as extract
 
 
 @contextmanager

@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from paperindex.bibtex import BibOptions, bibtex, entry_fields, latex
-from paperindex.metadata import ArxivRecord
+from paperindex.enrich.sources.arxiv import ArxivRecord, ArxivSource
+from paperindex.export.bibtex import BibOptions, bibtex, entry_fields, latex
+from paperindex.export.view import LinkInfo
 from paperindex.model import Kind, Link, Mention
-from paperindex.view import LinkInfo
 
 from . import toolchain
 
@@ -60,7 +60,7 @@ def _paper(key: str, record: ArxivRecord, **update: object) -> LinkInfo:
         authors="; ".join(record.authors),
         year=str(record.published.year),
     )
-    return LinkInfo(link.model_copy(update=update), record)
+    return LinkInfo(link.model_copy(update=update), ArxivSource().describe(record))
 
 
 def _labelled(key: str, label: str, kind: Kind = Kind.PAGE) -> LinkInfo:
@@ -159,7 +159,7 @@ def test_case2_invalid_ids_dois_categories_years_are_left_out_with_a_warning(
     dialect: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     options = BibOptions(dialect=dialect)  # type: ignore[arg-type]
-    with caplog.at_level(logging.WARNING, logger="paperindex.bibtex"):
+    with caplog.at_level(logging.WARNING, logger="paperindex.export.bibtex"):
         text = bibtex(_raw_field_attacks(), options)
     assert "\\input{" not in text and "\\openout" not in text
     entries = _parsed(text)
@@ -173,7 +173,9 @@ def test_case2_invalid_ids_dois_categories_years_are_left_out_with_a_warning(
         "https://doi.org/10.1234/x%7D,note=%7B%5Cinput%7B/etc/passwd%7D"
     )
     assert entries["category"]["eprint"] == "2312.00752"
-    warned = " ".join(r.getMessage() for r in caplog.records if r.name == "paperindex.bibtex")
+    warned = " ".join(
+        r.getMessage() for r in caplog.records if r.name == "paperindex.export.bibtex"
+    )
     for what in ("doi", "eprint", "year"):
         assert what in warned
     assert ("eprintclass" if dialect == "biblatex" else "primaryClass") in warned
@@ -192,7 +194,7 @@ def test_case2_valid_values_are_kept_as_they_are() -> None:
 
 
 def test_options_that_would_go_raw_into_the_header_are_refused() -> None:
-    from paperindex.bibtex import ExportError
+    from paperindex.export.bibtex import ExportError
 
     with pytest.raises(ExportError, match="unknown style"):
         bibtex([], BibOptions(style="arxiv\n@preamble{\\input{/etc/passwd}}"))  # type: ignore[arg-type]
@@ -201,7 +203,7 @@ def test_options_that_would_go_raw_into_the_header_are_refused() -> None:
 def test_non_http_urls_are_left_out_not_fatal(caplog: pytest.LogCaptureFixture) -> None:
     info = _labelled("js", "A page")
     info = LinkInfo(info.link.model_copy(update={"url": "javascript:alert(1)"}))
-    with caplog.at_level(logging.WARNING, logger="paperindex.bibtex"):
+    with caplog.at_level(logging.WARNING, logger="paperindex.export.bibtex"):
         fields = dict(entry_fields(info, BibOptions())[1])
     assert "howpublished" not in fields and "url" not in fields
     assert "javascript:alert(1)" in caplog.text
@@ -286,7 +288,7 @@ def test_case4_control_and_bidi_characters_never_reach_the_bib() -> None:
 
 
 def test_case4_a_title_of_only_control_characters_falls_back() -> None:
-    from paperindex.view import fallback_title
+    from paperindex.export.view import fallback_title
 
     info = _labelled("only", "\x07\u202e\x00")
     fields = dict(entry_fields(info, BibOptions())[1])
@@ -373,7 +375,7 @@ DANGEROUS |= {"csname", "catcode", "let", "special", "url", "href", "verb", "mak
 
 def tex_problems(out: str, dialect: str) -> list[str]:
     """What would make `out` unsafe or unbalanced as a BibTeX field value read by TeX."""
-    from paperindex.tex import MATH_COMMANDS, TEXT_COMMANDS
+    from paperindex.export.tex import MATH_COMMANDS, TEXT_COMMANDS
 
     problems = []
     if dialect == "bibtex" and not out.isascii():
@@ -409,7 +411,7 @@ def tex_problems(out: str, dialect: str) -> list[str]:
 
 
 def test_whitelists_hold_no_dangerous_command() -> None:
-    from paperindex.tex import MATH_COMMANDS, MATH_SYMBOLS, TEXT_COMMANDS
+    from paperindex.export.tex import MATH_COMMANDS, MATH_SYMBOLS, TEXT_COMMANDS
 
     assert not (TEXT_COMMANDS | MATH_COMMANDS) & DANGEROUS
     # styles lower-case titles, math included: every symbol's lower-case form must exist
@@ -522,11 +524,11 @@ def test_hostile_entries_parse_back_with_their_own_fields_only(
     infos: list[LinkInfo], dialect: str, style: str
 ) -> None:
     options = BibOptions(style=style, dialect=dialect)  # type: ignore[arg-type]
-    logging.getLogger("paperindex.bibtex").setLevel(logging.ERROR)  # warnings are expected
+    logging.getLogger("paperindex.export.bibtex").setLevel(logging.ERROR)  # warnings are expected
     try:
         text = bibtex(infos, options)
     finally:
-        logging.getLogger("paperindex.bibtex").setLevel(logging.NOTSET)
+        logging.getLogger("paperindex.export.bibtex").setLevel(logging.NOTSET)
     entries = _parsed(text)
     assert list(entries) == [i.link.key for i in infos]
     for info in infos:
@@ -545,7 +547,13 @@ def test_hostile_entries_parse_back_with_their_own_fields_only(
 
 
 def test_every_whitelisted_command_compiles_where_the_encoder_writes_it(tmp_path: Path) -> None:
-    from paperindex.tex import ACCENTS, MATH_COMMANDS, MATH_SYMBOLS, MATH_WITH_ARG, TEXT_SYMBOLS
+    from paperindex.export.tex import (
+        ACCENTS,
+        MATH_COMMANDS,
+        MATH_SYMBOLS,
+        MATH_WITH_ARG,
+        TEXT_SYMBOLS,
+    )
 
     lines = [f"{{\\{name}}}" for name in sorted(TEXT_SYMBOLS)]
     for accent in sorted(ACCENTS):
@@ -605,11 +613,11 @@ EXPLICIT = [
 @given(infos=bibliography(ANY_TEXT, 24))
 @example(infos=EXPLICIT)
 def test_hostile_bibtex_dialect_compiles_and_touches_no_other_file(infos: list[LinkInfo]) -> None:
-    logging.getLogger("paperindex.bibtex").setLevel(logging.ERROR)
+    logging.getLogger("paperindex.export.bibtex").setLevel(logging.ERROR)
     try:
         bib = bibtex(infos)
     finally:
-        logging.getLogger("paperindex.bibtex").setLevel(logging.NOTSET)
+        logging.getLogger("paperindex.export.bibtex").setLevel(logging.NOTSET)
     assert _tex_runs(bib, "bibtex") == []
 
 
@@ -620,9 +628,9 @@ def test_hostile_bibtex_dialect_compiles_and_touches_no_other_file(infos: list[L
 def test_hostile_biblatex_dialect_compiles_and_touches_no_other_file(
     infos: list[LinkInfo],
 ) -> None:
-    logging.getLogger("paperindex.bibtex").setLevel(logging.ERROR)
+    logging.getLogger("paperindex.export.bibtex").setLevel(logging.ERROR)
     try:
         bib = bibtex(infos, BibOptions(dialect="biblatex"))
     finally:
-        logging.getLogger("paperindex.bibtex").setLevel(logging.NOTSET)
+        logging.getLogger("paperindex.export.bibtex").setLevel(logging.NOTSET)
     assert _tex_runs(bib, "biblatex") == []

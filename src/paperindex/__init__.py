@@ -5,6 +5,10 @@
     >>> [(c.kind.value, c.id, c.mention.version) for c in links]
     [('paper', '2312.00752', 'v2'), ('code', 'state-spaces/mamba', '')]
 
+The stages, one package each, in the order data flows: `extract` (notes → citations),
+`catalogue` (citations → `data/links.csv`), `enrich` (metadata from every source), `export`
+(BibTeX, reading lists).  `api` runs them as jobs; `cli` is the command line over it.
+
 Names are imported on first use, so the command line starts without loading pydantic or requests.
 """
 
@@ -13,7 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 _EXPORTS = {
     "Kind": "model",
@@ -21,7 +25,7 @@ _EXPORTS = {
     "Link": "model",
     "Mention": "model",
     "Citation": "model",
-    "Identity": "identity",
+    "Identity": "model",
     "identify": "identity",
     "parse_arxiv_id": "identity",
     "extract_text": "extract",
@@ -32,20 +36,22 @@ _EXPORTS = {
     "merge": "catalogue",
     "load_catalogue": "catalogue:load",
     "save_catalogue": "catalogue:save",
-    "ArxivRecord": "metadata",
-    "MetadataStore": "metadata",
-    "load_store": "metadata",
-    "save_store": "metadata",
-    "update_catalogue": "api",
+    "Facts": "enrich",
+    "Metadata": "enrich",
+    "MetadataSource": "enrich",
     "refresh": "enrich",
     "RefreshReport": "enrich",
+    "ArxivRecord": "enrich.sources.arxiv",
+    "update_catalogue": "api",
+    "export": "api",
     "write_bibtex": "api",
-    "bibtex": "bibtex",
-    "BibOptions": "bibtex",
     "reading_list": "api",
     "build": "api",
-    "load_infos": "view",
-    "LinkInfo": "view",
+    "Exporter": "export",
+    "BibOptions": "export.bibtex",
+    "bibtex": "export.bibtex",
+    "load_infos": "export.view",
+    "LinkInfo": "export.view",
 }
 __all__ = [  # noqa: RUF022 - grouped by stage, as in _EXPORTS
     "__version__",
@@ -65,30 +71,37 @@ __all__ = [  # noqa: RUF022 - grouped by stage, as in _EXPORTS
     "merge",
     "load_catalogue",
     "save_catalogue",
-    "ArxivRecord",
-    "MetadataStore",
-    "load_store",
-    "save_store",
-    "update_catalogue",
+    "Facts",
+    "Metadata",
+    "MetadataSource",
     "refresh",
     "RefreshReport",
+    "ArxivRecord",
+    "update_catalogue",
+    "export",
     "write_bibtex",
-    "bibtex",
-    "BibOptions",
     "reading_list",
     "build",
+    "Exporter",
+    "BibOptions",
+    "bibtex",
     "load_infos",
     "LinkInfo",
 ]
 
 if TYPE_CHECKING:
+    from .api import build, export, reading_list, update_catalogue, write_bibtex
     from .catalogue import Catalogue, CatalogueError, merge
     from .catalogue import load as load_catalogue
     from .catalogue import save as save_catalogue
+    from .enrich import Facts, Metadata, MetadataSource, RefreshReport, refresh
+    from .enrich.sources.arxiv import ArxivRecord
+    from .export import Exporter
+    from .export.bibtex import BibOptions, bibtex
+    from .export.view import LinkInfo, load_infos
     from .extract import ExtractResult, extract_paths, extract_text
-    from .identity import Identity, identify, parse_arxiv_id
-    from .metadata import ArxivRecord, MetadataStore, load_store, save_store
-    from .model import Citation, Kind, Link, Mention, Status
+    from .identity import identify, parse_arxiv_id
+    from .model import Citation, Identity, Kind, Link, Mention, Status
 
 
 def __getattr__(name: str) -> Any:

@@ -1,18 +1,26 @@
-"""One call per job, for scripts and the command line: each loads, works, and saves safely."""
+"""One call per job, for scripts and the command line: each loads, works, and saves safely.
+
+The stages meet only here: notes → `extract` → `catalogue` (merge) → `enrich` (derive from the
+stores) → keys → save; catalogue + stores → `export`.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import catalogue as cat
+from . import defaults
+from .catalogue.keys import assign_keys
+from .enrich import DEFAULT_METADATA, Metadata, derive_all
+from .export import DEFAULT_FORMATS, ExportContext, exporter
+from .export.topics import TopicRules, assign_topics, check_wanted, load_topics
+from .export.view import LinkInfo, infos_for, select
 from .extract import ExtractResult, FileReport, display_name, extract_paths
-from .files import locked
-from .metadata import DEFAULT_STORE, link_store_path, load_link_store, load_store
-from .model import Link
-from .view import LinkInfo, infos_for, load_infos, select
+from .files import atomic_write_text, locked
+from .model import Kind, Link
 
 
 @dataclass
@@ -28,30 +36,30 @@ class UpdateResult:
 def update_catalogue(
     notes: Sequence[Path | str],
     catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
-    store_path: Path | str = DEFAULT_STORE,
+    metadata: Path | str = DEFAULT_METADATA,
     progress: Callable[[FileReport], None] | None = None,
     follow_symlinks: bool = False,
 ) -> UpdateResult:
     """Extract citations from `notes` and merge them into the catalogue file (atomically).
 
-    Metadata already in the store (offline) fills the derived columns and paper keys.
+    Metadata already in the stores (offline) fills the derived columns and paper keys.
     A missing input path raises `FileNotFoundError` before anything is written.  An input that
     cannot be read is skipped and listed in `result.extract.errors`; the rest is merged and
     saved, and the skipped files keep the mentions they had.  Symlinks in a folder are followed
     only to files inside it unless `follow_symlinks`.
     """
-    catalogue_path, store_path = Path(catalogue_path), Path(store_path)
+    catalogue_path = Path(catalogue_path)
     missing = [display_name(str(p)) for p in notes if not os.path.lexists(p)]
     if missing:
         raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
     with locked(catalogue_path):
         catalogue = cat.load(catalogue_path)
-        lookup = cat.store_lookup(
-            load_store(store_path), load_link_store(link_store_path(store_path))
-        )
+        known = Metadata.load(metadata)
         result = extract_paths(notes, progress, follow_symlinks)
         scanned = [f.path for f in result.files if not f.skipped]
-        summary = cat.merge(catalogue, result.citations, scanned, lookup)
+        summary = cat.merge(catalogue, result.citations, scanned)
+        derive_all(catalogue.links, known)
+        summary.keyed = assign_keys(catalogue.links)
         written = cat.save(catalogue, catalogue_path)
     return UpdateResult(result, summary, catalogue, written)
 
@@ -67,8 +75,6 @@ def ensure_keys(catalogue_path: Path | str = cat.DEFAULT_CATALOGUE) -> list[str]
 
 def _keyed(catalogue_path: Path) -> tuple[cat.Catalogue, list[Link]]:
     """The catalogue with every link keyed (saved first when keys were added), and those links."""
-    from .keys import assign_keys
-
     with locked(catalogue_path, timeout=30):
         catalogue = cat.load(catalogue_path)
         assigned = assign_keys(catalogue.links, force=True)
@@ -77,37 +83,16 @@ def _keyed(catalogue_path: Path) -> tuple[cat.Catalogue, list[Link]]:
     return catalogue, assigned
 
 
-def write_bibtex(
-    output: Path | str | None = Path("references.bib"),
-    catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
-    store_path: Path | str = DEFAULT_STORE,
-    style: str = "arxiv",
-    dialect: str = "bibtex",
-    topics: Sequence[str] | None = None,
-    kinds: Sequence[str] | None = None,
-) -> str:
-    """Export the catalogue (or the links of `topics`/`kinds`) as BibTeX; returns the text and
-    writes it atomically to `output` unless that is None."""
-    from .bibtex import BibOptions, bibtex
-    from .files import atomic_write_text
-
-    catalogue_path = Path(catalogue_path)
-    catalogue, _ = _keyed(catalogue_path)
-    infos = _selected(infos_for(catalogue.links, Path(store_path)), catalogue_path, topics, kinds)
-    text = bibtex(infos, BibOptions(style=style, dialect=dialect))  # type: ignore[arg-type]
-    if output is not None:
-        atomic_write_text(Path(output), text)
-    return text
+def _rules(catalogue_path: Path, topics_path: Path | str | None) -> TopicRules:
+    return load_topics(Path(topics_path) if topics_path else catalogue_path.parent / "topics.toml")
 
 
 def _selected(
     infos: list[LinkInfo],
-    catalogue_path: Path,
+    rules: TopicRules,
     topics: Sequence[str] | None,
     kinds: Sequence[str] | None,
 ) -> list[LinkInfo]:
-    from .model import Kind
-
     if kinds:
         try:
             wanted = {Kind(k) for k in kinds}
@@ -115,84 +100,113 @@ def _selected(
             raise ValueError(f"{exc}; kinds are {', '.join(k.value for k in Kind)}") from None
         infos = select(infos, wanted)
     if topics:
-        from .topics import assign_topics, check_wanted, load_topics
-
-        rules = load_topics(catalogue_path.parent / "topics.toml")
         by_topic = assign_topics(infos, rules)
-        chosen = check_wanted(topics, rules, by_topic.values())
-        infos = [i for i in infos if by_topic[i.link.identity] in chosen]
+        chosen = check_wanted(topics, rules, by_topic)
+        infos = [i for i, topic in zip(infos, by_topic, strict=True) if topic in chosen]
     return infos
 
 
-def reading_list(
-    output: Path | str | None = Path("READING_LIST.md"),
+def export(
+    fmt: str,
+    output: Path | str | None = None,
     catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
-    store_path: Path | str = DEFAULT_STORE,
-    topics_path: Path | str | None = None,
+    metadata: Path | str = DEFAULT_METADATA,
+    *,
     topics: Sequence[str] | None = None,
-    fmt: str = "md",
+    kinds: Sequence[str] | None = None,
+    topics_path: Path | str | None = None,
+    **options: str,
 ) -> str:
-    """The reading list (Markdown, or JSON with `fmt="json"`); written atomically to `output`
-    unless that is None.  Topic rules come from `topics.toml` beside the catalogue."""
-    from .files import atomic_write_text
-
+    """The catalogue (or the links of `topics`/`kinds`) in format `fmt` (see
+    `paperindex.export.EXPORTERS`), with the exporter's `options`; returns the text and writes it
+    atomically to `output` unless that is None."""
     catalogue_path = Path(catalogue_path)
-    text = _reading_text(
-        load_infos(catalogue_path, Path(store_path)),
-        catalogue_path,
-        Path(topics_path) if topics_path else None,
-        topics,
-        fmt,
-    )
+    writer = exporter(fmt, **options)  # a bad format or option fails before any write
+    catalogue, _ = _keyed(catalogue_path)
+    rules = _rules(catalogue_path, topics_path)
+    infos = infos_for(catalogue.links, metadata)
+    if writer.name == "bib":  # a .bib is filtered; a reading list groups by topic instead
+        infos = _selected(infos, rules, topics, kinds)
+        context = ExportContext(catalogue_path.as_posix(), rules)
+    else:  # grouped by topic: the exporter picks the topics (and checks the names)
+        infos = _selected(infos, rules, None, kinds)
+        context = ExportContext(catalogue_path.as_posix(), rules, topics)
+    text = writer.render(infos, context)
     if output is not None:
         atomic_write_text(Path(output), text)
     return text
 
 
-def _reading_text(
-    infos: list[LinkInfo],
-    catalogue_path: Path,
-    topics_path: Path | None,
-    topics: Sequence[str] | None,
-    fmt: str,
+def write_bibtex(
+    output: Path | str | None = Path("references.bib"),
+    catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
+    metadata: Path | str = DEFAULT_METADATA,
+    style: str = defaults.STYLES[0],
+    dialect: str = defaults.DIALECTS[0],
+    topics: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> str:
-    from .readinglist import group, render_json, render_markdown
-    from .topics import load_topics
+    """Export the catalogue (or the links of `topics`/`kinds`) as BibTeX (`style` arxiv or
+    scholar, `dialect` bibtex or biblatex; anything else is a `ValueError`); returns the text
+    and writes it atomically to `output` unless that is None."""
+    return export(
+        "bib", output, catalogue_path, metadata, topics=topics, kinds=kinds, style=style,
+        dialect=dialect,
+    )  # fmt: skip
 
+
+def reading_list(
+    output: Path | str | None = Path("READING_LIST.md"),
+    catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
+    metadata: Path | str = DEFAULT_METADATA,
+    topics_path: Path | str | None = None,
+    topics: Sequence[str] | None = None,
+    fmt: str = "md",
+) -> str:
+    """The reading list (Markdown, or JSON with `fmt="json"`); written atomically to `output`
+    unless that is None.  Topic rules come from `topics_path`, else `topics.toml` beside the
+    catalogue."""
     if fmt not in ("md", "json"):
-        raise ValueError(f"unknown format {fmt!r}; use md or json")
-    rules = load_topics(topics_path or catalogue_path.parent / "topics.toml")
-    groups = group(infos, rules, topics)
-    if fmt == "json":
-        return render_json(groups)
-    return render_markdown(groups, catalogue_path.as_posix())
+        raise ValueError(f"unknown reading-list format {fmt!r}; formats are md, json")
+    return export(fmt, output, catalogue_path, metadata, topics=topics, topics_path=topics_path)
 
 
 @dataclass
 class BuildResult:
-    """Files written by `build`."""
+    """Files written by `build`, by format."""
 
-    bibtex: Path
-    reading_list: Path
-    entries: int
+    files: dict[str, Path] = field(default_factory=dict)
+    entries: int = 0
+
+    @property
+    def bibtex(self) -> Path:
+        """The .bib written (when `bib` was among the formats)."""
+        return self.files["bib"]
+
+    @property
+    def reading_list(self) -> Path:
+        """The Markdown reading list written (when `md` was among the formats)."""
+        return self.files["md"]
 
 
 def build(
     out_dir: Path | str = Path("."),
     catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
-    store_path: Path | str = DEFAULT_STORE,
+    metadata: Path | str = DEFAULT_METADATA,
+    formats: Sequence[str] = DEFAULT_FORMATS,
 ) -> BuildResult:
-    """Everything, offline: `references.bib` and `READING_LIST.md` in `out_dir`, from one read
-    of the catalogue and the stores."""
-    from .bibtex import bibtex
-    from .files import atomic_write_text
-
+    """Everything, offline: each format's default file (`references.bib`, `READING_LIST.md`)
+    in `out_dir`, from one read of the catalogue and the stores."""
+    writers = [exporter(f) for f in dict.fromkeys(formats)]  # unknown formats fail first
     out_dir, catalogue_path = Path(out_dir), Path(catalogue_path)
     catalogue, _ = _keyed(catalogue_path)
-    infos = infos_for(catalogue.links, Path(store_path))
-    bib = bibtex(infos)
-    markdown = _reading_text(infos, catalogue_path, None, None, "md")
+    infos = infos_for(catalogue.links, metadata)
+    context = ExportContext(catalogue_path.as_posix(), _rules(catalogue_path, None))
+    texts = {w: w.render(infos, context) for w in writers}
     out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out_dir / "references.bib", bib)
-    atomic_write_text(out_dir / "READING_LIST.md", markdown)
-    return BuildResult(out_dir / "references.bib", out_dir / "READING_LIST.md", len(infos))
+    result = BuildResult(entries=len(infos))
+    for writer, text in texts.items():
+        path = out_dir / writer.default_file
+        atomic_write_text(path, text)
+        result.files[writer.name] = path
+    return result

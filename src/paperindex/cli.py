@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
+from . import defaults
+from ._version import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -36,7 +37,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
             _say(f"read {name}: {report.citations} citation(s) ({report.encoding}){warn}")
 
     result = update_catalogue(
-        args.notes, args.catalogue, args.store, progress, follow_symlinks=args.follow_symlinks
+        args.notes, args.catalogue, args.metadata, progress, follow_symlinks=args.follow_symlinks
     )
     links = result.catalogue.links
     kinds = Counter(link.kind.value for link in links)
@@ -95,74 +96,90 @@ class _Progress:
             _say(f"{self.label}: {done}/{total} ids; {message}")
 
 
-def _cmd_refresh(args: argparse.Namespace) -> int:
-    import os
+def _listing(ids: Sequence[str], limit: int = 20) -> str:
+    """At most `limit` ids, then how many more: a readable line whatever the catalogue's size."""
+    if not ids:
+        return "none"
+    shown = ", ".join(ids[:limit])
+    return shown + (f", … and {len(ids) - limit} more" if len(ids) > limit else "")
 
-    from .arxiv_api import DEFAULT_API_URL, ApiConfig
-    from .enrich import refresh
+
+def _block(title: str, items: Sequence[str], limit: int = 20) -> str:
+    lines = [f"\n    {item}" for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"\n    … and {len(items) - limit} more")
+    return f"  {title} {len(items)}:" + "".join(lines) if items else f"  {title} 0"
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .enrich import SourceConfig, metadata_folder, refresh, store_path
+    from .enrich.sources import REGISTRY, check_names, source_class
     from .net import MB
 
-    api_url = args.api_url or os.environ.get("PAPERINDEX_ARXIV_API") or DEFAULT_API_URL
-    config = ApiConfig(
-        base_url=api_url,
-        timeout=args.timeout,
-        delay=args.delay,
-        backoff=args.backoff,
-        max_wait=args.max_wait,
-        max_bytes=int(args.max_mb * MB),
-    )
-    if config.pace > args.delay and not (args.offline or args.dry_run):
-        _say(f"paperindex: --delay {args.delay:g} is below arXiv's 3 s; using {config.pace:g} s")
-    ids = [i for chunk in args.ids or [] for i in chunk.replace(",", " ").split()]
+    names = check_names(_split(args.source)) if args.source else list(REGISTRY)
+    endpoints = dict(_endpoint(e) for e in args.api or [])
+    if args.api_url:
+        endpoints["arxiv"] = args.api_url
+    check_names(endpoints)
+    base = SourceConfig(
+        base_url="", timeout=args.timeout, delay=args.delay, backoff=args.backoff,
+        max_wait=args.max_wait, max_bytes=int(args.max_mb * MB),
+    )  # fmt: skip
+    configs = {}
+    for name in names:
+        cls = source_class(name)
+        config = replace(base, base_url=endpoints.get(name) or cls.configured_url())
+        configs[name] = config
+        interval = cls(config).interval
+        if cls.fetchable and args.delay is not None and interval > args.delay:
+            if not (args.offline or args.dry_run):
+                _say(
+                    f"paperindex: {name}: --delay {args.delay:g} is below what {name} asks "
+                    f"for; using {interval:g} s"
+                )
     report = refresh(
-        args.catalogue,
-        args.store,
-        ids=ids or None,
-        force_all=args.all,
-        max_age_days=args.max_age,
-        offline=args.offline,
-        dry_run=args.dry_run,
-        config=config,
-        progress=_Progress("refresh"),
-        lock_wait=args.wait,
-        on_wait=lambda message: _say(f"paperindex: {message}"),
-    )
-
-    def listing(ids: Sequence[str]) -> str:
-        return ", ".join(ids) if ids else "none"
-
-    have, total = len(report.have), len(report.papers)
-    if report.offline or report.dry_run:
+        args.catalogue, args.metadata, sources=names, ids=_split(args.ids) or None,
+        force_all=args.all, max_age_days=args.max_age, offline=args.offline,
+        dry_run=args.dry_run, configs=configs, progress=_Progress("refresh"),
+        lock_wait=args.wait, on_wait=lambda message: _say(f"paperindex: {message}"),
+    )  # fmt: skip
+    folder = metadata_folder(args.metadata)
+    for name, rep in report.sources.items():
+        have, total = len(rep.have), len(rep.considered)
+        if report.offline or report.dry_run:
+            print(
+                f"{name}: metadata for {have} of {total} ids in {store_path(folder, name)}"
+                f" ({len(rep.stale)} older than {args.max_age:g} days)"
+            )
+            print(f"  missing: {_listing([i for i in rep.considered if i not in rep.have])}")
+            if report.dry_run:
+                print(f"  would fetch {len(rep.due)}: {_listing(rep.due)}")
+                print(f"  in {rep.batches} request(s) to {rep.endpoint}")
+            continue
         print(
-            f"metadata for {have} of {total} papers in {args.store}"
-            f" ({len(report.stale)} older than {args.max_age:g} days)"
+            f"{name}: {total} ids; {len(rep.due)} due (missing, older than {args.max_age:g} "
+            "days, or asked for)"
         )
-        missing = [i for i in report.papers if i not in report.have]
-        print(f"missing: {listing(missing)}")
-        if report.dry_run:
-            batches = -(-len(report.due) // min(config.batch_size, 100))
-            print(f"would fetch {len(report.due)}: {listing(report.due)}")
-            print(f"in {batches} request(s) to {api_url}")
+        print(f"  fetched {len(rep.fetched)}: {_listing(rep.fetched)}")
+        updates = [f"{i} ({why})" for i, why in sorted(rep.updated.items())]
+        print(f"  updated {len(updates)}: {_listing(updates)}")
+        print(f"  unchanged {len(rep.unchanged)}: {_listing(rep.unchanged)}")
+        print(_block("failed", [f"{i}: {why}" for i, why in sorted(rep.failed.items())]))
+        if rep.anomalies:
+            print(_block("anomalies", [f"{i}: {why}" for i, why in sorted(rep.anomalies.items())]))
+        print(f"  {rep.requests} request(s) to {rep.endpoint}; metadata for {have} of {total}")
+    if report.offline or report.dry_run:
         return EXIT_OK
-    print(
-        f"{total} papers; {len(report.due)} due (missing, older than {args.max_age:g} days,"
-        " or asked for)"
-    )
-    print(f"fetched {len(report.fetched)}: {listing(report.fetched)}")
-    updates = [f"{i} ({why})" for i, why in sorted(report.updated.items())]
-    print(f"updated {len(report.updated)}: {listing(updates)}")
-    print(f"unchanged {len(report.unchanged)}: {listing(report.unchanged)}")
-    failures = [f"{i}: {why}" for i, why in sorted(report.failed.items())]
-    print(
-        f"failed {len(report.failed)}:" + "".join(f"\n  {f}" for f in failures)
-        if failures
-        else "failed 0"
-    )
-    if report.anomalies:
-        odd = [f"{i}: {why}" for i, why in sorted(report.anomalies.items())]
-        print(f"anomalies {len(odd)}:" + "".join(f"\n  {f}" for f in odd))
-    print(f"{report.requests} request(s) to {api_url}; metadata for {have} of {total} papers")
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _endpoint(text: str) -> tuple[str, str]:
+    name, sep, url = text.partition("=")
+    if not sep or not url:
+        raise ValueError(f"--api takes NAME=URL, got {text!r}")
+    return name.strip(), url.strip()
 
 
 def _output(path: Path) -> Path | None:
@@ -189,7 +206,7 @@ def _cmd_bib(args: argparse.Namespace) -> int:
     text = write_bibtex(
         output,
         args.catalogue,
-        args.store,
+        args.metadata,
         style=args.style,
         dialect=args.dialect,
         topics=args.topic or None,
@@ -207,7 +224,7 @@ def _cmd_reading_list(args: argparse.Namespace) -> int:
     if output is not None and args.format == "json" and output.suffix == ".md":
         output = output.with_suffix(".json")
     text = reading_list(
-        output, args.catalogue, args.store, args.topics_file, args.topic or None, args.format
+        output, args.catalogue, args.metadata, args.topics_file, args.topic or None, args.format
     )
     return _done(text, output, f"{args.format} reading list")
 
@@ -215,8 +232,11 @@ def _cmd_reading_list(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from .api import build
 
-    result = build(args.out, args.catalogue, args.store)
-    _say(f"wrote {result.bibtex} ({result.entries} entries) and {result.reading_list}")
+    result = build(
+        args.out, args.catalogue, args.metadata, _split(args.formats) or defaults.FORMATS
+    )
+    written = ", ".join(str(p) for p in result.files.values())
+    _say(f"wrote {written} ({result.entries} entries)")
     return EXIT_OK
 
 
@@ -239,64 +259,81 @@ def build_parser() -> argparse.ArgumentParser:
     _catalogue_args(p)
     p.set_defaults(run=_cmd_extract)
 
-    p = sub.add_parser("refresh", help="fetch missing or stale arXiv metadata (offline-first)")
+    p = sub.add_parser(
+        "refresh", help="fetch missing or stale metadata from every source (offline-first)"
+    )
     _catalogue_args(p)
+    p.add_argument(
+        "--source",
+        action="append",
+        metavar="NAME,...",
+        help="only these sources (default: all; see paperindex.enrich.sources.REGISTRY)",
+    )
     p.add_argument(
         "--max-age",
         type=float,
-        default=30.0,
+        default=defaults.MAX_AGE_DAYS,
         metavar="DAYS",
-        help="refetch records older than this (default 30; arXiv changes daily)",
+        help=f"refetch records older than this (default {defaults.MAX_AGE_DAYS:g})",
     )
-    p.add_argument("--all", action="store_true", help="refetch every paper whatever its age")
-    p.add_argument("--ids", nargs="+", metavar="ID", help="only these arXiv ids (any age)")
-    p.add_argument("--offline", action="store_true", help="report what the store holds; no network")
+    p.add_argument("--all", action="store_true", help="refetch everything whatever its age")
+    p.add_argument(
+        "--ids", nargs="+", metavar="ID", help="only these ids (any age), for the sources that "
+        "accept them (arXiv ids with or without a version)"
+    )  # fmt: skip
+    p.add_argument("--offline", action="store_true", help="report what the stores hold; no network")
     p.add_argument("--dry-run", action="store_true", help="say what would be fetched; no network")
     p.add_argument(
-        "--api-url",
-        help="arXiv API endpoint (default: $PAPERINDEX_ARXIV_API or "
-        "https://export.arxiv.org/api/query)",
+        "--api",
+        action="append",
+        metavar="NAME=URL",
+        help="a source's endpoint (default: $PAPERINDEX_<NAME>_API, else the service's own)",
     )
+    p.add_argument("--api-url", help="the arXiv API endpoint (same as --api arxiv=URL)")
     p.add_argument(
         "--timeout",
         type=float,
-        default=30.0,
-        help="seconds for a whole response, headers to last byte (default 30); an overrun is "
-        "tried twice",
+        default=defaults.TIMEOUT,
+        help="seconds for a whole response, headers to last byte (default "
+        f"{defaults.TIMEOUT:g}); an overrun is tried twice",
     )
     p.add_argument(
         "--max-mb",
         type=float,
-        default=50.0,
+        default=defaults.MAX_BYTES / 1_000_000,
         metavar="MB",
-        help="largest response read, in MB (default 50); a larger one fails its batch",
+        help=f"largest response read, in MB (default {defaults.MAX_BYTES // 10**6}); "
+        "a larger one fails its batch",
     )
     p.add_argument(
         "--delay",
         type=float,
-        default=3.0,
-        help="seconds between requests (default 3, arXiv's minimum: less only for a loopback "
-        "test server)",
+        default=None,
+        help="seconds between requests (default: what each service asks for, e.g. arXiv's 3; "
+        "less only for a loopback test server)",
     )
     p.add_argument(
         "--backoff",
         type=float,
-        default=5.0,
-        help="first wait after a 429/503/timeout, doubled on each retry (default 5)",
+        default=None,
+        help="first wait after a 429/5xx/timeout, doubled on each retry (default: the "
+        "source's, 5 s)",
     )
     p.add_argument(
         "--max-wait",
         type=float,
-        default=120.0,
-        help="longest backoff wait; a longer Retry-After fails the batch (default 120)",
+        default=None,
+        help="longest wait; a longer Retry-After or rate-limit reset ends that source's run "
+        "(default: the source's, 120 s)",
     )
     p.add_argument(
         "--wait",
         type=float,
-        default=60.0,
+        default=defaults.LOCK_WAIT,
         metavar="SECONDS",
-        help="wait this long for another command's lock on the catalogue (default 60; 0: stop "
-        "at once); it is held only to read the ids and to save, never during network waits",
+        help=f"wait this long for another command's lock on the catalogue (default "
+        f"{defaults.LOCK_WAIT:g}; 0: stop at once); it is held only to read the links and to "
+        "save, never during network waits",
     )
     p.set_defaults(run=_cmd_refresh)
 
@@ -311,15 +348,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--style",
-        choices=("arxiv", "scholar"),
-        default="arxiv",
+        choices=defaults.STYLES,
+        default=defaults.STYLES[0],
         help="preprints as arXiv exports them (@misc + eprint) or as Google Scholar "
         "does (@article, journal = arXiv preprint)",
     )
     p.add_argument(
         "--dialect",
-        choices=("bibtex", "biblatex"),
-        default="bibtex",
+        choices=defaults.DIALECTS,
+        default=defaults.DIALECTS[0],
         help="bibtex: standard .bst types and fields, ASCII; biblatex: @online, "
         "@software, @dataset, eprinttype, UTF-8",
     )
@@ -355,6 +392,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="references.bib and READING_LIST.md, offline")
     _catalogue_args(p)
     p.add_argument("--out", type=Path, default=Path("."), help="output folder (default: .)")
+    p.add_argument(
+        "--formats",
+        action="append",
+        metavar="F,...",
+        help=f"what to write (default: {','.join(defaults.FORMATS)}; also json); each goes to "
+        "its usual file name",
+    )
     p.set_defaults(run=_cmd_build)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a catalogue row")
@@ -367,23 +411,29 @@ def _catalogue_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--catalogue",
         type=Path,
-        default=Path("data/links.csv"),
-        help="catalogue CSV (default: data/links.csv)",
+        default=defaults.CATALOGUE,
+        help=f"catalogue CSV (default: {defaults.CATALOGUE})",
     )
     p.add_argument(
+        "--metadata",
         "--store",
         type=Path,
-        default=Path("data/metadata/arxiv.json"),
-        help="arXiv metadata store (default: data/metadata/arxiv.json)",
+        default=defaults.METADATA,
+        help="folder of the metadata stores, one <source>.json each (default: "
+        f"{defaults.METADATA}; a store file inside it names it too)",
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
+    import logging
+
     from .catalogue import CatalogueError
+    from .enrich.store import MetadataError
     from .files import LockedError
-    from .metadata import MetadataError
+
+    logging.basicConfig(level=logging.WARNING, format="paperindex: %(message)s")
 
     try:
         code: int = args.run(args)

@@ -118,13 +118,6 @@ class Link(BaseModel):
         """The best title known: curated, then metadata/label, else empty."""
         return self.title or self.auto_title
 
-    @property
-    def identity(self) -> str:
-        """The deduplication key this link is stored under."""
-        from .identity import identity_key
-
-        return identity_key(self.kind, self.source, self.id)
-
 
 @dataclass(frozen=True, slots=True)
 class Identity:

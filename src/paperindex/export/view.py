@@ -2,27 +2,22 @@
 
 Which title, which authors, which year, which venue: the order of precedence lives here once
 (curated column, then metadata, then the link's label, then a readable fallback built from its
-identity), so BibTeX and the reading list never disagree.
+identity), so every exporter gives the same answers.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalogue as cat
-from .metadata import (
-    DEFAULT_STORE,
-    ArxivRecord,
-    LinkRecord,
-    link_store_path,
-    load_link_store,
-    load_store,
-)
-from .model import Kind, Link
-from .sites import site_for
+from ..catalogue import DEFAULT_CATALOGUE
+from ..catalogue import load as load_catalogue
+from ..enrich import Facts, Metadata
+from ..enrich.store import DEFAULT_METADATA
+from ..model import Kind, Link
+from ..sites import site_for
 
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _JOURNAL = re.compile(
@@ -35,8 +30,8 @@ class LinkInfo:
     """A catalogue row and everything known about it."""
 
     link: Link
-    arxiv: ArxivRecord | None = None
-    facts: LinkRecord | None = None
+    facts: Facts = field(default_factory=Facts)
+    """What the metadata sources say (see `paperindex.enrich.Facts`)."""
 
     @property
     def title(self) -> str:
@@ -62,10 +57,8 @@ class LinkInfo:
 
     @property
     def venue(self) -> str:
-        """Where it was published: curated venue, else arXiv's journal_ref."""
-        if self.link.venue:
-            return self.link.venue
-        return (self.arxiv.journal_ref or "") if self.arxiv else ""
+        """Where it was published: curated venue, else what metadata says (a journal ref)."""
+        return self.link.venue or self.facts.venue
 
     @property
     def venue_is_journal(self) -> bool:
@@ -77,22 +70,27 @@ class LinkInfo:
         """The DOI, when one is known."""
         if self.link.source == "doi":
             return self.link.id
-        return (self.arxiv.doi or "") if self.arxiv else ""
+        return self.facts.doi
 
     @property
     def description(self) -> str:
         """A repository's description, a dataset's summary, when known."""
-        return (self.facts.description or "") if self.facts else ""
+        return self.facts.description
 
     @property
     def abstract(self) -> str:
         """The paper's abstract, when known."""
-        return self.arxiv.abstract if self.arxiv else ""
+        return self.facts.abstract
 
     @property
     def pdf_url(self) -> str:
         """A direct PDF link, when the site gives one (arXiv, OpenReview)."""
         return site_for(self.link.source).pdf_url(self.link)
+
+    @property
+    def date(self) -> str:
+        """When it first appeared, for ordering: metadata's date, else the year."""
+        return self.facts.date or self.year
 
 
 def fallback_title(link: Link) -> str:
@@ -102,26 +100,18 @@ def fallback_title(link: Link) -> str:
 
 
 def load_infos(
-    catalogue_path: Path | str = cat.DEFAULT_CATALOGUE, store_path: Path | str = DEFAULT_STORE
+    catalogue_path: Path | str = DEFAULT_CATALOGUE, metadata: Path | str = DEFAULT_METADATA
 ) -> list[LinkInfo]:
     """Every catalogue row joined with its metadata, in catalogue order."""
-    catalogue = cat.load(catalogue_path)
-    return infos_for(catalogue.links, store_path)
+    return infos_for(load_catalogue(catalogue_path).links, metadata)
 
 
-def infos_for(links: Iterable[Link], store_path: Path | str = DEFAULT_STORE) -> list[LinkInfo]:
-    """`links` joined with the metadata stores beside `store_path`."""
-    store_path = Path(store_path)
-    arxiv = load_store(store_path)
-    facts = load_link_store(link_store_path(store_path))
-    return [
-        LinkInfo(
-            link,
-            arxiv.records.get(link.id) if link.source == "arxiv" else None,
-            facts.records.get(link.identity),
-        )
-        for link in links
-    ]
+def infos_for(
+    links: Iterable[Link], metadata: Path | str | Metadata = DEFAULT_METADATA
+) -> list[LinkInfo]:
+    """`links` joined with the metadata stores in `metadata` (a folder, or loaded stores)."""
+    known = metadata if isinstance(metadata, Metadata) else Metadata.load(metadata)
+    return [LinkInfo(link, known.facts(link)) for link in links]
 
 
 def select(infos: Iterable[LinkInfo], kinds: Iterable[Kind] | None = None) -> list[LinkInfo]:

@@ -16,7 +16,7 @@ which would wrap `url` in `\\url{}` and leave CJK raw with a warning per charact
   compiles anywhere.  biblatex dialect: UTF-8 is kept as is.
 * Values written without escaping (`eprint`, `primaryClass`/`eprintclass`, `doi`, `year`,
   `url`) are checked against their grammar; one that does not match is left out, with a
-  warning on the `paperindex.bibtex` logger, never written raw.  URLs are percent-encoded
+  warning on the `paperindex.export.bibtex` logger, never written raw.  URLs are percent-encoded
   to RFC 3986, so none can break out of its field.
 * Control characters and bidi controls never reach the file.
 """
@@ -25,22 +25,23 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .. import defaults
+from ..model import Kind
+from ..text import encode_url
 from . import tex
-from .model import Kind
+from .base import ExportContext, Exporter, ExportError
 from .view import LinkInfo, fallback_title
 
 _Add = Callable[[str, str], None]
 Style = Literal["arxiv", "scholar"]
 Dialect = tex.Dialect
+STYLES: tuple[str, ...] = defaults.STYLES
+DIALECTS: tuple[str, ...] = defaults.DIALECTS
 log = logging.getLogger(__name__)
-
-
-class ExportError(ValueError):
-    """The catalogue cannot be exported as asked (the message says which rows and why)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,14 @@ class BibOptions:
     """`bibtex`: entry types and fields standard .bst styles know, ASCII text;
     `biblatex`: `@online`/`@software`/`@dataset`, `eprinttype`, UTF-8."""
 
+    def __post_init__(self) -> None:
+        if self.style not in STYLES:
+            raise ExportError(f"unknown style {self.style!r}; styles are {', '.join(STYLES)}")
+        if self.dialect not in DIALECTS:
+            raise ExportError(
+                f"unknown dialect {self.dialect!r}; dialects are {', '.join(DIALECTS)}"
+            )
+
 
 # --- text -------------------------------------------------------------------------------------
 
@@ -65,7 +74,7 @@ def latex(s: str, dialect: Dialect, protect: bool = False, math: bool = True) ->
 
 def safe_url(url: str) -> str:
     """An http(s) URL with every character outside RFC 3986 percent-encoded."""
-    encoded = tex.encode_url(url)
+    encoded = encode_url(url)
     if encoded is None:
         raise ExportError(f"not an http(s) URL: {url!r}")
     return encoded
@@ -154,7 +163,7 @@ def entry_fields(info: LinkInfo, options: BibOptions) -> tuple[str, list[tuple[s
 
 
 def _url(key: str, url: str) -> str:
-    encoded = tex.encode_url(url)
+    encoded = encode_url(url)
     if encoded is None:
         log.warning("%s: url %r is not an http(s) URL; left out", key, url)
         return ""
@@ -186,7 +195,7 @@ def _paper_fields(
     if eprint and (options.style == "arxiv" or venue):
         add("eprint", eprint)
         category_field = "eprintclass" if d == "biblatex" else "primaryClass"
-        category = info.arxiv.primary_category if info.arxiv else ""
+        category = info.facts.primary_category
         if d == "biblatex":
             add("eprinttype", "arxiv")
         else:
@@ -194,8 +203,8 @@ def _paper_fields(
         add(category_field, _checked(key, category_field, category, tex.valid_arxiv_category))
     add("doi", _checked(key, "doi", info.doi, tex.valid_doi))
     add("url", _url(key, link.url))
-    if d == "biblatex" and info.arxiv is not None:
-        add("urldate", info.arxiv.retrieved_at.date().isoformat())
+    if d == "biblatex" and info.facts.retrieved is not None:
+        add("urldate", info.facts.retrieved.isoformat())
     return entry_type
 
 
@@ -221,8 +230,6 @@ def bibtex(infos: Iterable[LinkInfo], options: BibOptions | None = None) -> str:
     from bibtexparser.writer import BibtexFormat
 
     options = options or BibOptions()
-    if options.style not in ("arxiv", "scholar") or options.dialect not in ("bibtex", "biblatex"):
-        raise ExportError(f"unknown style or dialect: {options}")  # both go into the header
     infos = list(infos)
     missing = [i.link.id for i in infos if not i.link.key]
     if missing:
@@ -247,3 +254,17 @@ def bibtex(infos: Iterable[LinkInfo], options: BibOptions | None = None) -> str:
         f"dialect={options.dialect}). Edit data/links.csv, not this file.\n\n"
     )
     return header + write_string(library, bibtex_format=fmt)
+
+
+class BibtexExporter(Exporter):
+    """BibTeX or biblatex (`BibOptions`)."""
+
+    name = "bib"
+    default_file = "references.bib"
+    description = "BibTeX (--style arxiv|scholar, --dialect bibtex|biblatex)"
+
+    def __init__(self, style: str = STYLES[0], dialect: str = DIALECTS[0]) -> None:
+        self.options = BibOptions(style=style, dialect=dialect)  # type: ignore[arg-type]
+
+    def render(self, infos: Sequence[LinkInfo], context: ExportContext) -> str:
+        return bibtex(infos, self.options)

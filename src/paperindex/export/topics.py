@@ -108,7 +108,7 @@ def topic_of(info: LinkInfo, rules: TopicRules) -> str:
     if info.link.topic:
         return info.link.topic
     text = evidence(info)
-    categories = info.arxiv.categories if info.arxiv else []
+    categories = info.facts.categories
     best, best_score = "", 0
     for topic in rules.topics:
         score = topic.score(text, categories)
@@ -120,9 +120,9 @@ def topic_of(info: LinkInfo, rules: TopicRules) -> str:
     return section or "Unsorted"
 
 
-def assign_topics(infos: Iterable[LinkInfo], rules: TopicRules) -> dict[str, str]:
-    """Topic by link identity."""
-    return {info.link.identity: topic_of(info, rules) for info in infos}
+def assign_topics(infos: Iterable[LinkInfo], rules: TopicRules) -> list[str]:
+    """The topic of each link, in order."""
+    return [topic_of(info, rules) for info in infos]
 
 
 def check_wanted(wanted: Iterable[str], rules: TopicRules, present: Iterable[str]) -> set[str]:

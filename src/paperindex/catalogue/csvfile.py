@@ -13,18 +13,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from .files import atomic_write_text
-from .identity import identity_key
-from .keys import assign_keys, tweet_year
-from .metadata import ArxivRecord, LinkRecord, LinkStore, MetadataStore
-from .model import Citation, Link, Mention, Status
-from .text import clean
+from .. import defaults
+from ..files import atomic_write_text
+from ..model import Link, Mention
+from ..sites import key_of
+from ..text import clean
 
 COLUMNS = (
     "key",
@@ -45,7 +44,7 @@ COLUMNS = (
 )
 CURATED = frozenset({"key", "title", "topic", "venue", "note", "code"})
 REQUIRED = ("kind", "source", "id", "url")
-DEFAULT_CATALOGUE = Path("data/links.csv")
+DEFAULT_CATALOGUE = defaults.CATALOGUE
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
@@ -62,21 +61,11 @@ class Catalogue:
 
     def by_identity(self) -> dict[str, Link]:
         """Links by their deduplication key."""
-        return {link.identity: link for link in self.links}
+        return {key_of(link): link for link in self.links}
 
     def by_key(self) -> dict[str, Link]:
         """Links by citation key (links without a key left out)."""
         return {link.key: link for link in self.links if link.key}
-
-
-@dataclass
-class MergeSummary:
-    """What a merge changed."""
-
-    added: list[Link] = field(default_factory=list)
-    gone: list[Link] = field(default_factory=list)
-    returned: list[Link] = field(default_factory=list)
-    keyed: list[Link] = field(default_factory=list)
 
 
 def _protect(value: str) -> str:
@@ -175,7 +164,7 @@ def loads(text: str, name: str = "<catalogue>") -> Catalogue:
             )
         cells = dict(zip(header, (_unprotect(c) for c in row), strict=True))
         link = _row_to_link(cells, extra, f"{name}:{start}")
-        ident = link.identity
+        ident = key_of(link)
         if ident in seen:
             raise CatalogueError(
                 f"{name}:{start}: same link as line {seen[ident]} ({ident}); merge the two rows"
@@ -234,87 +223,3 @@ def save(catalogue: Catalogue, path: Path | str = DEFAULT_CATALOGUE) -> bool:
         return False
     atomic_write_text(path, text)
     return True
-
-
-MetadataLookup = Callable[[Link], ArxivRecord | LinkRecord | None]
-
-
-def store_lookup(store: MetadataStore, links: LinkStore | None = None) -> MetadataLookup:
-    """Metadata for a link: its arXiv record, else its link record."""
-
-    def lookup(link: Link) -> ArxivRecord | LinkRecord | None:
-        if link.source == "arxiv":
-            return store.records.get(link.id)
-        return links.records.get(link.identity) if links is not None else None
-
-    return lookup
-
-
-def derive(link: Link, record: ArxivRecord | LinkRecord | None) -> None:
-    """Recompute the tool-owned descriptive columns of `link` from metadata and mentions."""
-    label = next((m.label for m in link.mentions if m.label), "")
-    tweet = tweet_year(link.id.rpartition("/")[2]) if link.source == "twitter" else ""
-    if isinstance(record, ArxivRecord):
-        link.auto_title, link.year = record.title, record.year
-        link.authors = "; ".join(record.authors)
-    elif record is not None:
-        link.auto_title = record.title or label
-        link.authors = "; ".join(record.authors)
-        link.year = record.year or tweet
-    else:
-        link.auto_title, link.authors, link.year = label, "", tweet
-
-
-def merge(
-    catalogue: Catalogue,
-    citations: Iterable[Citation],
-    scanned_files: Iterable[str],
-    lookup: MetadataLookup | None = None,
-) -> MergeSummary:
-    """Fold an extract's citations into the catalogue, in place.
-
-    Mentions from `scanned_files` are replaced by what was found there now; mentions from other
-    files are kept, so extracting one folder does not forget another.  New links are appended in
-    order of appearance; a link left with no mention is kept, with its last mentions, as `gone`.
-    Curated columns are never touched; keys are assigned only where none exists.
-    """
-    scanned = set(scanned_files)
-    summary = MergeSummary()
-    index = catalogue.by_identity()
-    fresh: dict[str, list[Mention]] = {}
-    for citation in citations:
-        ident = identity_key(citation.kind, citation.source, citation.id)
-        if ident not in index:
-            link = Link(
-                kind=citation.kind, source=citation.source, id=citation.id, url=citation.url
-            )
-            catalogue.links.append(link)
-            index[ident] = link
-            summary.added.append(link)
-        fresh.setdefault(ident, []).append(citation.mention)
-    for link in catalogue.links:
-        ident = link.identity
-        kept = [m for m in link.mentions if m.file not in scanned]
-        mentions = _dedupe([*kept, *fresh.get(ident, [])])
-        if mentions:
-            if link.status is Status.GONE:
-                summary.returned.append(link)
-            link.mentions = mentions
-            link.status = Status.CITED
-        elif link.status is not Status.GONE:
-            link.status = Status.GONE
-            summary.gone.append(link)
-        derive(link, lookup(link) if lookup else None)
-    summary.keyed = assign_keys(catalogue.links)
-    return summary
-
-
-def _dedupe(mentions: list[Mention]) -> list[Mention]:
-    """One mention per (file, line): `[arXiv:X](https://arxiv.org/abs/X)` is one citation."""
-    seen: set[tuple[str, int]] = set()
-    out = []
-    for m in mentions:
-        if (m.file, m.line) not in seen:
-            seen.add((m.file, m.line))
-            out.append(m)
-    return out

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .bibtex import ExportError, safe_url
-from .model import KIND_ORDER, Kind
-from .text import clean
+from ..model import KIND_ORDER, Kind
+from ..text import clean, encode_url
+from .base import ExportContext, Exporter
 from .topics import TopicRules, check_wanted, topic_of
 from .view import LinkInfo
 
@@ -54,10 +54,8 @@ def md(text: str) -> str:
 
 
 def _link(label: str, url: str) -> str:
-    try:
-        return f"[{md(label)}](<{safe_url(url)}>)"
-    except ExportError:
-        return md(label)
+    encoded = encode_url(url)
+    return f"[{md(label)}](<{encoded}>)" if encoded is not None else md(label)
 
 
 def slug(heading: str, taken: set[str]) -> str:
@@ -84,7 +82,7 @@ class Group:
 def _sort_key(info: LinkInfo) -> tuple[Any, ...]:
     kind_rank = KIND_ORDER.index(info.link.kind)
     if info.link.kind is Kind.PAPER:  # newest first
-        when = info.arxiv.published.isoformat() if info.arxiv else info.year or "0"
+        when = info.date or "0"
         return (kind_rank, _desc(when), info.link.key)
     return (kind_rank, "", "")  # catalogue order within the other kinds (a stable sort)
 
@@ -286,3 +284,25 @@ def _json_link(info: LinkInfo) -> dict[str, Any]:
         "status": link.status.value,
         "mentions": [m.model_dump(exclude_defaults=True) for m in link.mentions],
     }
+
+
+class MarkdownExporter(Exporter):
+    """The reading list as Markdown."""
+
+    name = "md"
+    default_file = "READING_LIST.md"
+    description = "reading list grouped by topic, Markdown"
+
+    def render(self, infos: Sequence[LinkInfo], context: ExportContext) -> str:
+        return render_markdown(group(infos, context.rules, context.topics), context.catalogue)
+
+
+class JsonExporter(Exporter):
+    """The reading list as JSON."""
+
+    name = "json"
+    default_file = "reading-list.json"
+    description = "reading list grouped by topic, JSON"
+
+    def render(self, infos: Sequence[LinkInfo], context: ExportContext) -> str:
+        return render_json(group(infos, context.rules, context.topics))

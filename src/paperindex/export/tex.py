@@ -30,9 +30,8 @@ import string
 import unicodedata
 from functools import lru_cache
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
 
-from .text import clean
+from ..text import clean
 
 Dialect = Literal["bibtex", "biblatex"]
 
@@ -365,9 +364,6 @@ _ARXIV_ID = re.compile(
 )
 _ARXIV_CATEGORY = re.compile(r"[a-z-]+(?:\.[A-Za-z-]+)?", re.ASCII)
 _YEAR = re.compile(r"\d{4}", re.ASCII)
-_UNRESERVED = "-._~"
-_SUB_DELIMS = "!$&'()*+,;="
-_PCT = re.compile(r"%(?![0-9A-Fa-f]{2})", re.ASCII)
 
 
 def valid_doi(doi: str) -> bool:
@@ -389,30 +385,3 @@ def valid_arxiv_category(category: str) -> bool:
 def valid_year(year: str) -> bool:
     """Four digits: what BibTeX styles and biber read as a year."""
     return _YEAR.fullmatch(year) is not None
-
-
-def encode_url(url: str) -> str | None:
-    """An http(s) URL with every character outside RFC 3986 percent-encoded, component by
-    component: braces, backslashes, spaces, non-ASCII, a second `#`, `[` `]` outside the host,
-    a `%` not followed by two hex digits.  None when it is not an http(s) URL with a host."""
-    url = clean(url).strip()
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 -- raises on a malformed port
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    scheme, _, rest = url.partition(":")
-    rest, hash_, fragment = rest.partition("#")
-    rest, question, query = rest.partition("?")
-    authority, slash, path = rest[2:].partition("/")  # rest starts with "//"
-    pchar = _UNRESERVED + _SUB_DELIMS + ":@"
-    return (
-        f"{scheme}://{_encode(authority, pchar + '[]')}{slash}{_encode(path, pchar + '/')}"
-        f"{question}{_encode(query, pchar + '/?')}{hash_}{_encode(fragment, pchar + '/?')}"
-    )
-
-
-def _encode(text: str, safe: str) -> str:
-    return _PCT.sub("%25", quote(text, safe=safe + "%"))

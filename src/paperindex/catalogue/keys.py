@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .model import Kind, Link
-from .sites import site_for
-from .sites.base import ascii_fold, slug
-from .sites.social import tweet_year
+from ..model import Kind, Link
+from ..sites import site_for
+from ..sites.base import ascii_fold, slug
+from ..sites.social import tweet_year
 
 __all__ = [
     "STOP_WORDS", "ascii_fold", "assign_keys", "paper_key", "proposed_key", "readable_key", "slug",

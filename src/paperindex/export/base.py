@@ -1,0 +1,42 @@
+"""The interface every exporter implements: catalogue rows joined with metadata in, text out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from .topics import TopicRules
+from .view import LinkInfo
+
+
+class ExportError(ValueError):
+    """The catalogue cannot be exported as asked (the message says which rows and why)."""
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What an exporter may need beyond the links: where they came from, and the topics."""
+
+    catalogue: str = "data/links.csv"
+    """The catalogue's path as the output may name it."""
+    rules: TopicRules = field(default_factory=TopicRules)
+    """Topic rules, for exporters that group by topic."""
+    topics: Sequence[str] | None = None
+    """Only these topics, for exporters that group by topic (None: all)."""
+
+
+class Exporter(ABC):
+    """One output format.  A new format is one module with one subclass, registered by one line
+    in `paperindex.export.EXPORTERS`."""
+
+    name: ClassVar[str]
+    """The format's name (`build --formats`, `--format`)."""
+    default_file: ClassVar[str]
+    """The file `build` writes it to."""
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def render(self, infos: Sequence[LinkInfo], context: ExportContext) -> str:
+        """The whole output for `infos`, in their order (every link has a key by now)."""

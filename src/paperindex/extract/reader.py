@@ -1,0 +1,452 @@
+"""Reading notes from disk: walking folders safely, decoding as the bytes stream, and handing
+the scanner blocks of text small enough to bound memory.
+
+One bad input never stops a run: it is skipped and reported by name (`FileReport.error` says
+whether that was an error or policy).  A file is read once, in fixed-size byte chunks decoded as
+they stream (a NUL anywhere makes it binary); it is re-read only to decode it as GB18030.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from ..model import Citation
+from .scanner import _LAST_STOP, _SPLIT_CONTEXT, _Scanner
+
+NOTE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+BLOCK_CHARS = 1 << 20
+"""Characters scanned at once (whole lines, or pieces of a longer line); bounds memory."""
+READ_BYTES = 1 << 20
+"""Bytes read from a file at once."""
+
+
+@dataclass
+class FileReport:
+    """What happened to one input file (or folder, when it could not be listed)."""
+
+    path: str
+    """The file's name relative to the argument it was found under (undecodable bytes of a name
+    that was skipped for them are shown escaped, `\\xff`)."""
+    citations: int = 0
+    encoding: str = ""
+    skipped: str = ""
+    """Why the file was not read (empty when it was)."""
+    error: bool = False
+    """Skipped for an error (unreadable, special file, symlink out of the folder or in a loop,
+    undecodable name, missing) rather than by policy (hidden, binary)."""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExtractResult:
+    """Citations in order of appearance, and a report per file."""
+
+    citations: list[Citation] = field(default_factory=list)
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[FileReport]:
+        """Inputs skipped for an error: the caller should say so and fail (after saving)."""
+        return [f for f in self.files if f.error]
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """Text to scan at once, with its neighbours when it cuts a line (see `_Scanner.feed`)."""
+
+    text: str
+    continued: bool = False
+    left: str = ""
+    right: str = ""
+
+
+def _blocks(pieces: Iterable[str], size: int = BLOCK_CHARS) -> Iterator[_Block]:
+    """Blocks of whole lines, about `size` characters each, from text arriving in pieces.
+
+    A line longer than `size` is cut after its last character that no URL contains (a run of
+    more than `size` URL characters, which is no real URL, at `size`); a cut is not a new line.
+    A "\r" is never parted from the "\n" after it.
+    """
+    pending, continued, left = "", False, ""
+    chunks = iter(pieces)
+    done = False
+    while not done:
+        piece = next(chunks, None)
+        if piece is None:
+            done = True
+        else:
+            pending += piece
+        while pending and (done or len(pending) >= size + _SPLIT_CONTEXT):
+            avail = len(pending) - (not done and pending.endswith("\r"))
+            last_break = max(pending.rfind("\n", 0, avail), pending.rfind("\r", 0, avail))
+            if last_break >= 0 or done:
+                cut = len(pending) if done else last_break + 1
+                yield _Block(pending[:cut], continued, left)
+                pending, continued, left = pending[cut:], False, ""
+                continue
+            stop = _LAST_STOP.match(pending, 0, size)
+            cut = stop.end() if stop else size
+            block = pending[:cut]
+            yield _Block(block, continued, left, pending[cut : cut + _SPLIT_CONTEXT])
+            left = (left + block)[-_SPLIT_CONTEXT:]  # however short the pieces
+            pending, continued = pending[cut:], True
+
+
+class _BinaryError(Exception):
+    """A NUL byte: the file is not text."""
+
+
+class _NotRegularError(Exception):
+    """A FIFO, socket, device or folder where a file was expected."""
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_ASCII = bytes(range(128))
+
+
+def _utf8_cut(data: bytes) -> int:
+    """Where to cut `data` so that no character is split: before an incomplete last sequence."""
+    n = len(data)
+    for back in range(1, min(4, n) + 1):
+        byte = data[n - back]
+        if byte < 0x80:
+            return n
+        if byte >= 0xC0:  # a lead byte: is its sequence complete?
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return n - back if back < need else n
+    return n
+
+
+def _utf8_text(f: BinaryIO, bad: list[int]) -> Iterator[str]:
+    """The text of `f` as `decode("utf-8-sig", errors="replace")` gives it, chunk by chunk.
+
+    Adds the number of undecodable bytes to `bad[0]`; raises `_BinaryError` at the first chunk
+    that holds a NUL, wherever it is in the file.
+    """
+    carry = b""
+    first = True
+    while True:
+        chunk = f.read(READ_BYTES)
+        if b"\0" in chunk:
+            raise _BinaryError
+        data = carry + chunk if carry else chunk
+        if first:
+            if chunk and len(data) < len(codecs.BOM_UTF8):
+                carry = data
+                continue
+            first = False
+            if data.startswith(codecs.BOM_UTF8):
+                data = data[3:]
+        cut = _utf8_cut(data) if chunk else len(data)
+        part, carry = (data, b"") if cut == len(data) else (data[:cut], data[cut:])
+        if part:
+            try:
+                text = part.decode("utf-8")  # the fast path: valid, as notes almost always are
+            except UnicodeDecodeError:
+                bad[0] += len(_ESCAPED.findall(part.decode("utf-8", "surrogateescape")))
+                text = part.decode("utf-8", "replace")
+            yield text
+        if not chunk:
+            return
+
+
+def _gb18030_text(f: BinaryIO) -> Iterator[str]:
+    """The text of `f` as GB18030; raises UnicodeDecodeError at the first undecodable byte."""
+    decoder = codecs.getincrementaldecoder("gb18030")("strict")
+    while chunk := f.read(READ_BYTES):
+        yield decoder.decode(chunk)
+    yield decoder.decode(b"", final=True)
+
+
+def _non_ascii_bytes(f: BinaryIO) -> int:
+    f.seek(0)
+    count = 0
+    while chunk := f.read(READ_BYTES):
+        count += len(chunk.translate(None, _ASCII))
+    return count
+
+
+def _scan_text(file: str, pieces: Iterable[str]) -> list[Citation]:
+    scanner = _Scanner(file)
+    found: list[Citation] = []
+    for block in _blocks(pieces, BLOCK_CHARS):
+        found.extend(scanner.feed(block.text, block.continued, block.left, block.right))
+    return found
+
+
+def _read_note(path: Path, report: FileReport) -> list[Citation]:
+    """Citations of one file, read once as UTF-8 while scanning, again only to try GB18030.
+
+    UTF-8 (a BOM allowed) is the norm.  A file whose non-ASCII bytes are mostly not UTF-8 but
+    decode strictly as GB18030 (the common encoding of Chinese notes on Windows) is read as
+    GB18030, with a warning.  Otherwise it is UTF-8 with its few undecodable bytes replaced and
+    counted: a single corrupt byte in a UTF-8 file must not turn the whole file into mojibake.
+    """
+    with _open_regular(path) as f:
+        bad = [0]
+        found = _scan_text(report.path, _utf8_text(f, bad))
+        report.encoding = "utf-8"
+        if not bad[0]:
+            return found
+        if bad[0] >= _non_ascii_bytes(f) // 4:  # mostly not UTF-8: perhaps GB18030
+            f.seek(0)
+            try:
+                gb_found = _scan_text(report.path, _gb18030_text(f))
+            except UnicodeDecodeError:
+                pass
+            else:
+                report.encoding = "gb18030"
+                report.warnings.append("not UTF-8; decoded as GB18030")
+                return gb_found
+        report.warnings.append(
+            f"not valid UTF-8: {bad[0]} undecodable byte(s) replaced with U+FFFD"
+        )
+        return found
+
+
+_OPEN_FLAGS = os.O_RDONLY
+for _flag in ("O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "O_BINARY"):
+    _OPEN_FLAGS |= getattr(os, _flag, 0)
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading, if it is a regular file.
+
+    Non-blocking, so a file swapped for a FIFO after it was listed cannot hang the run.
+    """
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _NotRegularError(_file_type(mode))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _file_type(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISDIR, "folder"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOENT:
+        return "not found"
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    return f"unreadable ({exc.strerror or exc})"
+
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def display_name(name: str) -> str:
+    """`name` safe to print and to encode: undecodable bytes of a file name (which Python keeps
+    as lone surrogates) shown as `\\xff`, control characters as `\\x1b`."""
+
+    def escape(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        if 0xDC80 <= code <= 0xDCFF:
+            return f"\\x{code - 0xDC00:02x}"
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNSAFE.sub(escape, name)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFile:
+    """An input found by `iter_note_files`: a file to read, or why it is skipped."""
+
+    path: Path
+    name: str
+    """Name for mentions: relative to the folder given, or the file's own name."""
+    skipped: str = ""
+    error: bool = False
+    named: bool = False
+    """Named by the caller, not found in a folder."""
+
+
+_OUTSIDE = "symlink to outside the folder; not followed"
+
+
+def iter_note_files(paths: Sequence[Path], follow_symlinks: bool = False) -> Iterator[NoteFile]:
+    """Each input under `paths`, in order, with the reason to skip it if there is one.
+
+    Files named directly are read whatever their suffix.  Folders are walked in sorted order
+    for .md, .markdown and .txt files.  Skipped by policy: hidden files and folders (note files
+    in them are reported).  Skipped for an error (and reported): unreadable files and folders,
+    FIFOs, sockets and devices (never opened: opening a FIFO blocks), names that are not valid
+    UTF-8, symlinks that leave the folder (unless `follow_symlinks`), symlink loops.
+    """
+    for root in paths:
+        try:
+            mode = root.stat().st_mode
+        except OSError as exc:
+            yield NoteFile(root, display_name(str(root)), _os_reason(exc), error=True, named=True)
+            continue
+        if stat.S_ISDIR(mode):
+            yield from _walk(root, follow_symlinks)
+        elif not stat.S_ISREG(mode):
+            special = f"special file ({_file_type(mode)}); not opened"
+            yield NoteFile(root, display_name(str(root)), special, error=True, named=True)
+        elif _ESCAPED.search(root.name):
+            yield NoteFile(root, display_name(root.name), _BAD_NAME, error=True, named=True)
+        else:
+            yield NoteFile(root, root.name, named=True)
+
+
+_BAD_NAME = "file name is not valid UTF-8; rename it"
+
+
+def _inside(path: str, folder: str) -> bool:
+    return os.path.commonpath([path, folder]) == folder
+
+
+def _walk(root: Path, follow_symlinks: bool) -> Iterator[NoteFile]:
+    """Depth first, each folder's entries in name order (the order of sorting the paths)."""
+    walker = _Walker(root, follow_symlinks)
+    problem = walker.enter(root, "", frozenset(), False)
+    if problem:
+        yield NoteFile(root, display_name(str(root)), problem, error=True, named=True)
+    while walker.stack:
+        entries, rel, parents, hidden = walker.stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            walker.stack.pop()
+        elif found := walker.visit(entry, rel, parents, hidden):
+            yield found
+
+
+class _Walker:
+    def __init__(self, root: Path, follow_symlinks: bool) -> None:
+        self.real_root = os.path.realpath(root)
+        self.follow = follow_symlinks
+        # Per open folder: its remaining entries, its name, the identities of it and its
+        # parents (a folder met again among its own parents is a loop), whether it is hidden.
+        self.stack: list[
+            tuple[Iterator[os.DirEntry[str]], str, frozenset[tuple[int, int]], bool]
+        ] = []
+
+    def enter(
+        self, folder: Path, rel: str, parents: frozenset[tuple[int, int]], hidden: bool
+    ) -> str:
+        """List `folder` to be walked next; the reason it cannot be, if so."""
+        try:
+            st = folder.stat()
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            return f"folder {_os_reason(exc)}"
+        key = (st.st_dev, st.st_ino)
+        if key in parents:
+            return "symlink loop (a folder inside itself)"
+        self.stack.append((iter(entries), rel, parents | {key}, hidden))
+        return ""
+
+    def visit(
+        self,
+        entry: os.DirEntry[str],
+        rel: str,
+        parents: frozenset[tuple[int, int]],
+        hidden: bool,
+    ) -> NoteFile | None:
+        """The entry as a note to read or a report, or None when it is silently passed over
+        (not a note; a folder, which is entered instead)."""
+        name = f"{rel}/{entry.name}" if rel else entry.name
+        path = Path(entry.path)
+        hide = hidden or entry.name.startswith(".")
+        note = os.path.splitext(entry.name)[1].lower() in NOTE_SUFFIXES
+        mode = self._mode(entry, name, hide, note)
+        if not isinstance(mode, int):
+            return mode
+        if stat.S_ISDIR(mode):
+            problem = self.enter(path, name, parents, hide)
+            if problem and not hide:
+                return NoteFile(path, display_name(name + "/"), problem, error=True)
+            return None
+        if not note:
+            return None
+        if hide:
+            return NoteFile(path, display_name(name), "hidden") if stat.S_ISREG(mode) else None
+        if not stat.S_ISREG(mode):
+            special = f"special file ({_file_type(mode)}); not opened"
+            return NoteFile(path, display_name(name), special, error=True)
+        if _ESCAPED.search(name):
+            return NoteFile(path, display_name(name), _BAD_NAME, error=True)
+        return NoteFile(path, name)
+
+    def _mode(
+        self, entry: os.DirEntry[str], name: str, hide: bool, note: bool
+    ) -> int | NoteFile | None:
+        """The entry's file type (through a symlink that may be followed), else its report."""
+        path = Path(entry.path)
+        try:
+            if not entry.is_symlink():
+                return entry.stat(follow_symlinks=False).st_mode
+            if hide:  # nothing hidden is read, so no link in it is followed
+                return NoteFile(path, display_name(name), "hidden") if note else None
+            try:
+                mode = os.stat(entry.path).st_mode
+            except FileNotFoundError:
+                return NoteFile(path, display_name(name), "broken symlink", True) if note else None
+            if self.follow or _inside(os.path.realpath(entry.path), self.real_root):
+                return mode
+            if note or stat.S_ISDIR(mode):
+                return NoteFile(path, display_name(name), _OUTSIDE, error=True)
+            return None
+        except OSError as exc:  # a symlink loop; or unreadable, or gone since it was listed
+            if note or exc.errno == errno.ELOOP:
+                return NoteFile(path, display_name(name), _os_reason(exc), error=True)
+            return None
+
+
+def extract_paths(
+    paths: Sequence[Path | str],
+    progress: Callable[[FileReport], None] | None = None,
+    follow_symlinks: bool = False,
+) -> ExtractResult:
+    """Citations from files and folders of notes, with a report per file.
+
+    One bad input never stops the run: it is skipped and reported (`FileReport.error` tells
+    errors from policy), and everything else is read.  A file is read once, in chunks, in
+    bounded memory; a NUL byte anywhere makes it binary, and what it seemed to cite is dropped.
+    """
+    result = ExtractResult()
+    for note in iter_note_files([Path(p) for p in paths], follow_symlinks):
+        report = FileReport(path=note.name, skipped=note.skipped, error=note.error)
+        if not note.skipped:
+            try:
+                found = _read_note(note.path, report)
+            except _BinaryError:
+                report.skipped, report.encoding = "binary (NUL bytes)", ""
+                if note.named:
+                    report.warnings.append("named as a note, but it is not text")
+            except _NotRegularError as exc:
+                report.skipped, report.error = f"special file ({exc}); not read", True
+                report.encoding = ""
+            except OSError as exc:
+                report.skipped, report.error, report.encoding = _os_reason(exc), True, ""
+            else:
+                report.citations = len(found)
+                result.citations.extend(found)
+        result.files.append(report)
+        if progress is not None:
+            progress(report)
+    return result
