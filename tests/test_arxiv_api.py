@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -80,20 +81,18 @@ class Client:
         return fetch(self.source, ids, clock=self.clock)
 
 
-_POLICY_FIELDS = {"max_attempts", "timeout_attempts", "batch_size"}
+def source_for(
+    url: str, delay: float = 0.0, max_attempts: int | None = None, **config: Any
+) -> ArxivSource:
+    """An arXiv source at `url` (no delay: a loopback server, or the floor for any other);
+    `max_attempts` overrides the source's policy, the rest configures the run."""
+    policy = ArxivSource.default_policy
+    if max_attempts is not None:
+        policy = replace(policy, max_attempts=max_attempts)
+    return ArxivSource(SourceConfig(base_url=url, delay=delay, **config), policy=policy)
 
 
-def source_for(url: str, **kw: float | int | str) -> ArxivSource:
-    """An arXiv source at `url`: policy fields (attempts, batch size) override the source's,
-    the rest configure the run."""
-    kw.setdefault("delay", 0.0)
-    policy = replace(
-        ArxivSource.default_policy, **{k: kw.pop(k) for k in list(kw) if k in _POLICY_FIELDS}
-    )  # type: ignore[arg-type]
-    return ArxivSource(SourceConfig(base_url=url, **kw), policy=policy)  # type: ignore[arg-type]
-
-
-def client(api: FakeArxiv, clock: FakeClock, **kw: float | int | str) -> Client:
+def client(api: FakeArxiv, clock: FakeClock, **kw: Any) -> Client:
     return Client(source_for(api.url, **kw), clock)
 
 

@@ -12,7 +12,8 @@ from paperindex import catalogue as cat
 from paperindex.api import ensure_keys, update_catalogue, write_bibtex
 from paperindex.enrich import store as st
 from paperindex.enrich.sources.arxiv import ArxivRecord
-from paperindex.export.bibtex import BibOptions, ExportError, bibtex, entry_fields, latex, safe_url
+from paperindex.export import ExportError
+from paperindex.export.bibtex import BibOptions, bibtex, entry_fields, latex, safe_url
 from paperindex.export.view import LinkInfo, load_infos
 from paperindex.model import Kind, Link, Mention
 
@@ -187,8 +188,7 @@ def test_export_writes_identity_keys_to_the_catalogue_first_and_keeps_them(
     tmp_path: Path, reference: Path
 ) -> None:
     from paperindex.enrich import SourceConfig, refresh
-
-    from .fake_arxiv import serve
+    from paperindex.testing.arxiv import serve
 
     notes = tmp_path / "n.md"
     notes.write_text(
@@ -332,7 +332,7 @@ def test_roundtrip_keeps_keys_and_fields(
 
     for dialect in ("bibtex", "biblatex"):
         items = [*infos.values(), *hostile]
-        options = BibOptions(dialect=dialect)  # type: ignore[arg-type]
+        options = BibOptions(dialect=dialect)
         library = bibtexparser.parse_string(bibtex(items, options))
         assert library.failed_blocks == []
         parsed = {

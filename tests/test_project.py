@@ -74,11 +74,14 @@ def test_public_api_names_resolve() -> None:
         paperindex.nope  # noqa: B018
 
 
-@pytest.mark.parametrize("tool", ["ruff", "mypy"])
-def test_lint_and_types_are_clean(tool: str) -> None:
+@pytest.mark.parametrize(
+    "command", [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]]
+)
+def test_lint_format_and_types_are_clean(command: list[str]) -> None:
+    tool = command[0]
     exe = shutil.which(tool, path=str(ROOT / ".venv" / "bin")) or shutil.which(tool)
     assert exe, f"{tool} is a test dependency (pip install -e '.[test]')"
-    args = [exe, "check", "."] if tool == "ruff" else [exe]
+    args = [exe, *command[1:]]
     out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
 

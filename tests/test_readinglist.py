@@ -7,7 +7,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from markdown_it import MarkdownIt
@@ -123,8 +125,8 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table").use(anchors_plugin, max_level=6)
 
 
-def _tokens(markdown: str) -> list:  # type: ignore[type-arg]
-    def walk(items):  # type: ignore[no-untyped-def]
+def _tokens(markdown: str) -> list[Any]:
+    def walk(items: list[Any]) -> Iterator[Any]:
         for t in items:
             yield t
             if t.children:

@@ -15,9 +15,9 @@ from paperindex.enrich import SourceConfig, refresh, store
 from paperindex.enrich.sources.arxiv import ArxivRecord
 from paperindex.enrich.sources.facts import LinkRecord
 from paperindex.sites import key_of
+from paperindex.testing.arxiv import serve
 
 from .conftest import ROOT
-from .fake_arxiv import serve
 
 
 def load_store(path: Path) -> store.Store[ArxivRecord]:

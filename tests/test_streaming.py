@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from paperindex.extract import extract_paths, extract_text
 from paperindex.extract import reader as extract
+from paperindex.model import Citation
 
 
 @contextmanager
@@ -115,7 +116,7 @@ def _notes(draw: st.DrawFn) -> str:
     return "".join(parts)
 
 
-def _mentions(citations: list[extract.Citation]) -> list[dict[str, object]]:
+def _mentions(citations: list[Citation]) -> list[dict[str, object]]:
     return [{"id": c.id, **c.mention.model_dump()} for c in citations]
 
 

@@ -194,7 +194,7 @@ def test_case2_valid_values_are_kept_as_they_are() -> None:
 
 
 def test_options_that_would_go_raw_into_the_header_are_refused() -> None:
-    from paperindex.export.bibtex import ExportError
+    from paperindex.export import ExportError
 
     with pytest.raises(ExportError, match="unknown style"):
         bibtex([], BibOptions(style="arxiv\n@preamble{\\input{/etc/passwd}}"))  # type: ignore[arg-type]

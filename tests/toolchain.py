@@ -196,4 +196,4 @@ def roundtrip_problems(bib: str) -> list[str]:
     import bibtexparser
 
     library = bibtexparser.parse_string(bib)
-    return [f"failed block: {b.raw[:200]!r}" for b in library.failed_blocks]
+    return [f"failed block: {(b.raw or '')[:200]!r}" for b in library.failed_blocks]

@@ -18,6 +18,10 @@ from ._version import __version__
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+class UsageError(ValueError):
+    """A bad argument the parser could not check itself (an unknown source name, …): exit 2."""
+
+
 def _say(msg: str) -> None:
     print(msg, file=sys.stderr)
 
@@ -118,11 +122,14 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     from .enrich.sources import REGISTRY, check_names, source_class
     from .net import MB
 
-    names = check_names(_split(args.source)) if args.source else list(REGISTRY)
-    endpoints = dict(_endpoint(e) for e in args.api or [])
-    if args.api_url:
-        endpoints["arxiv"] = args.api_url
-    check_names(endpoints)
+    try:
+        names = check_names(_split(args.source)) if args.source else list(REGISTRY)
+        endpoints = dict(_endpoint(e) for e in args.api or [])
+        if args.api_url:
+            endpoints["arxiv"] = args.api_url
+        check_names(endpoints)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     base = SourceConfig(
         base_url="", timeout=args.timeout, delay=args.delay, backoff=args.backoff,
         max_wait=args.max_wait, max_bytes=int(args.max_mb * MB),
@@ -439,7 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
     except (CatalogueError, MetadataError, LockedError, FileNotFoundError, ValueError) as exc:
         _say(f"paperindex: error: {exc}")
-        return EXIT_USAGE if isinstance(exc, FileNotFoundError) else EXIT_FAILED
+        return EXIT_USAGE if isinstance(exc, (FileNotFoundError, UsageError)) else EXIT_FAILED
     except KeyboardInterrupt:
         _say("paperindex: interrupted; files are as they were before the last write")
         return 130

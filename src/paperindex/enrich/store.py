@@ -150,18 +150,35 @@ def append(path: Path | str, records: Mapping[str, BaseModel]) -> None:
         + "\n"
         for i, r in records.items()
     )
+    _drop_torn_tail(journal)
     with journal.open("a", encoding="utf-8") as f:
-        if f.tell() and not _ends_with_newline(journal):
-            f.write("\n")  # after a torn line: keep it apart from this batch
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
 
 
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as f:
-        f.seek(-1, os.SEEK_END)
-        return f.read(1) == b"\n"
+def _drop_torn_tail(journal: Path) -> None:
+    """Cut a line a killed run left half-written (its batch was never reported as saved), so
+    that it cannot end up between two whole lines."""
+    if not journal.exists():
+        return
+    with journal.open("r+b") as f:
+        size = f.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return
+        end = size
+        while end > 0:  # back to the last line break, a block at a time
+            start = max(0, end - 65536)
+            f.seek(start)
+            last = f.read(end - start).rfind(b"\n")
+            if last >= 0:
+                f.truncate(start + last + 1)
+                return
+            end = start
+        f.truncate(0)
 
 
 def compact(
