@@ -53,7 +53,7 @@ def main() -> None:
             wall2 = time.perf_counter() - started
             requests_second = len(server.requests) - requests_first
     floor = max(0, requests_first - 1) * args.delay
-    print(f"ids: {args.ids}; fetched {len(first.fetched)}, failed {len(first.failed)}")
+    print(f"ids: {args.ids}; fetched {len(first.total.fetched)}, failed {len(first.total.failed)}")
     print(
         f"first run:  {requests_first} requests (expected {-(-args.ids // 100)}), "
         f"{wall:.1f} s wall; politeness floor {floor:.1f} s "
@@ -62,7 +62,7 @@ def main() -> None:
     )
     print(
         f"second run: {requests_second} requests, {wall2:.2f} s wall "
-        f"({len(second.due)} due on the fresh store)"
+        f"({len(second.total.due)} due on the fresh store)"
     )
 
 

@@ -111,10 +111,11 @@ def main() -> int:
             force_all=True,
             configs={"arxiv": SourceConfig(base_url=server.url, delay=0.0)},
         )
+    total = report.total
     print(
-        f"refresh: fetched {len(report.fetched)}, updated {len(report.updated)}, "
-        f"unchanged {len(report.unchanged)}, failed {len(report.failed)}, "
-        f"{report.requests} request(s)"
+        f"refresh: fetched {len(total.fetched)}, updated {len(total.updated)}, "
+        f"unchanged {len(total.unchanged)}, failed {len(total.failed)}, "
+        f"{total.requests} request(s)"
     )
     arxiv_path = store_path(args.metadata, "arxiv")
     arxiv = st.load(arxiv_path, ArxivRecord)

@@ -49,7 +49,7 @@ def test_ctrl_c_exits_130_and_says_files_are_intact(
 def test_a_catalogue_that_is_not_utf8_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "links.csv").write_bytes("key,kind,source,id,url\n".encode() + b"\xff\xfe,,\n")
+    (tmp_path / "links.csv").write_bytes(b"key,kind,source,id,url\n" + b"\xff\xfe,,\n")
     assert main(["bib", "--catalogue", str(tmp_path / "links.csv"), "-o", "-"]) == 1
     err = capsys.readouterr().err
     assert "links.csv" in err and "not UTF-8" in err

@@ -95,7 +95,7 @@ def test_shipped_store_is_what_refresh_produces_from_the_reference_feed(
             force_all=True,
             configs={"arxiv": SourceConfig(base_url=server.url, delay=0.0)},
         )
-    assert report.ok and len(report.fetched) == 14 and report.requests == 1
+    assert report.ok and len(report.total.fetched) == 14 and report.total.requests == 1
     produced, shipped = load_store(store_path), load_store(SHIPPED_STORE)
     assert sorted(produced.records) == sorted(shipped.records)
     for ident, record in produced.records.items():

@@ -346,13 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bib", help="write the catalogue as BibTeX")
     _catalogue_args(p)
-    p.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        default=Path("references.bib"),
-        help="output file, or - for stdout (default: references.bib)",
-    )
+    _output_arg(p, "references.bib")
     p.add_argument(
         "--style",
         choices=defaults.STYLES,
@@ -380,13 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reading-list", help="write a reading list grouped by topic")
     _catalogue_args(p)
-    p.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        default=Path("READING_LIST.md"),
-        help="output file, or - for stdout (default: READING_LIST.md)",
-    )
+    _output_arg(p, "READING_LIST.md")
     p.add_argument(
         "--topic", action="append", metavar="T", help="only this topic (repeat for more)"
     )
@@ -412,6 +400,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     p.set_defaults(run=_cmd_schema)
     return parser
+
+
+def _output_arg(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path(default),
+        help=f"output file, or - for stdout (default: {default})",
+    )
 
 
 def _catalogue_args(p: argparse.ArgumentParser) -> None:

@@ -69,56 +69,25 @@ class RefreshReport:
     offline: bool = False
     dry_run: bool = False
 
-    def _all(self, name: str) -> list[str]:
-        return [i for r in self.sources.values() for i in getattr(r, name)]
-
-    def _merged(self, name: str) -> dict[str, str]:
-        return {i: why for r in self.sources.values() for i, why in getattr(r, name).items()}
-
     @property
     def ok(self) -> bool:
         """True when nothing failed."""
         return not any(r.failed for r in self.sources.values())
 
     @property
-    def fetched(self) -> list[str]:
-        """Every source's fetched ids."""
-        return self._all("fetched")
-
-    @property
-    def unchanged(self) -> list[str]:
-        """Every source's unchanged ids."""
-        return self._all("unchanged")
-
-    @property
-    def due(self) -> list[str]:
-        """Every source's due ids."""
-        return self._all("due")
-
-    @property
-    def have(self) -> list[str]:
-        """Every source's ids with a record."""
-        return self._all("have")
-
-    @property
-    def updated(self) -> dict[str, str]:
-        """Every source's updated ids, with what changed."""
-        return self._merged("updated")
-
-    @property
-    def failed(self) -> dict[str, str]:
-        """Every source's failed ids, with the reason."""
-        return self._merged("failed")
-
-    @property
-    def anomalies(self) -> dict[str, str]:
-        """Every source's anomalies."""
-        return self._merged("anomalies")
-
-    @property
-    def requests(self) -> int:
-        """HTTP requests made, all sources."""
-        return sum(r.requests for r in self.sources.values())
+    def total(self) -> SourceReport:
+        """All sources together (ids of different sources do not collide: each source's ids
+        have their own grammar)."""
+        total = SourceReport("all")
+        for rep in self.sources.values():
+            for name, value in vars(rep).items():
+                if isinstance(value, list):
+                    getattr(total, name).extend(value)
+                elif isinstance(value, dict):
+                    getattr(total, name).update(value)
+                elif isinstance(value, int):
+                    setattr(total, name, getattr(total, name) + value)
+        return total
 
 
 @dataclass
