@@ -64,8 +64,9 @@ def test_curated_and_user_columns_survive_reextract(tmp_path: Path) -> None:
     update_catalogue([notes], out, tmp_path / "none.json")
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     rows[0].update(
-        key="gu2023mamba", title="Mamba (curated)", topic="SSM", venue="COLM 2024", note="读过"
-    )
+        key="gu2023mamba", title="Mamba (curated)", topic="SSM", venue="COLM 2024", note="读过",
+        authors="Albert Gu; Tri Dao", year="2023",
+    )  # fmt: skip
     for row in rows:
         row["my_rating"] = "★★★" if row["kind"] == "paper" else ""
     with out.open("w", encoding="utf-8", newline="") as f:
@@ -88,12 +89,47 @@ def test_curated_and_user_columns_survive_reextract(tmp_path: Path) -> None:
         "COLM 2024",
         "读过",
     )
+    assert (paper.authors, paper.year, paper.auto_authors) == ("Albert Gu; Tri Dao", "2023", "")
+    assert (paper.display_authors, paper.display_year) == ("Albert Gu; Tri Dao", "2023")
     assert paper.extra == {"my_rating": "★★★"}
     assert result.catalogue.extra_columns == ["my_rating"]
     tweet = by_id["someone/status/1732353942288585143"]
     assert tweet.status is Status.GONE and tweet.mentions  # kept, marked, with where it was
     assert [lk.id for lk in result.summary.added] == ["microsoft/tutel"]
     assert cat.load(out).links[-1].id == "microsoft/tutel"
+
+
+def test_a_catalogue_from_before_curated_authors_loads_with_them_as_derived() -> None:
+    """`authors` and `year` were tool columns; a file without `auto_authors` is that format."""
+    old = (
+        "key,kind,source,id,url,title,topic,venue,note,code,auto_title,authors,year,status,mentions\n"
+        "k,paper,arxiv,2312.00752,https://arxiv.org/abs/2312.00752,,,,,,Mamba,Albert Gu,2023,cited,\n"
+    )
+    (link,) = cat.loads(old).links
+    assert (link.authors, link.year) == ("", "")
+    assert (link.auto_authors, link.auto_year) == ("Albert Gu", "2023")
+    assert (
+        cat.dumps(cat.loads(old))
+        .splitlines()[0]
+        .startswith(
+            "key,kind,source,id,url,title,authors,year,topic,venue,note,code,auto_title,auto_authors,"
+        )
+    )
+
+
+def test_aliases_are_identities_of_the_row() -> None:
+    row = "k,paper,arxiv,2312.00752,https://arxiv.org/abs/2312.00752,,,,,,,,,,,{},cited,\n"
+    header = ",".join(cat.COLUMNS) + "\n"
+    catalogue = cat.loads(header + row.format("doi:10.1000/x openreview:AbC"))
+    assert catalogue.links[0].aliases == ["doi:10.1000/x", "openreview:AbC"]
+    assert set(catalogue.by_identity()) == {"arxiv:2312.00752", "doi:10.1000/x", "openreview:AbC"}
+    twice = (
+        header
+        + row.format("doi:10.1000/x")
+        + row.replace("2312.00752", "2401.00001").format("doi:10.1000/x").replace("k,", "j,", 1)
+    )
+    with pytest.raises(cat.CatalogueError, match=r":3: same link as line 2 \(doi:10.1000/x\)"):
+        cat.loads(twice)
 
 
 def test_extracting_other_files_does_not_forget_mentions(tmp_path: Path) -> None:
@@ -183,18 +219,30 @@ def test_mentions_cell_is_json_lines() -> None:
     ]
 
 
+def _row(**cells: str) -> str:
+    """A catalogue row with `cells` in their columns, the rest (and one user column) empty."""
+    return ",".join([*(cells.get(c, "") for c in cat.COLUMNS), ""]) + "\n"
+
+
+_PAPER = {"key": "k", "kind": "paper", "source": "arxiv", "id": "2312.00752", "url": "u"}
+_PAGE = {"kind": "page", "source": "x.com", "url": "u"}
+
+
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        ("k,paper,arxiv,1,u,,,,,,,,,cited,\n", "2: 15 cells but the header has 16"),
-        ("k,papr,arxiv,2312.00752,u,,,,,,,,,cited,,\n", "2: column 'kind'"),
-        ("k,paper,arxiv,2312.00752,u,,,,,,,,,cited,{not json},\n", "2: column 'mentions'"),
-        ("k,paper,arxiv,2312.00752,u,,,,,,,,,maybe,,\n", "2: column 'status'"),
+        ("k,paper,arxiv,1,u\n", f"2: 5 cells but the header has {len(cat.COLUMNS) + 1}"),
+        (_row(**{**_PAPER, "kind": "papr"}), "2: column 'kind'"),
+        (_row(**_PAPER, mentions="{not json}"), "2: column 'mentions'"),
+        (_row(**_PAPER, status="maybe"), "2: column 'status'"),
         (
-            "a,page,x.com,/a,u,,,,,,,,,,,\nA,page,x.com,/b,u,,,,,,,,,,,\n",
+            _row(key="a", id="/a", **_PAGE) + _row(key="A", id="/b", **_PAGE),
             "3: key 'A' is already used on line 2",
         ),
-        ("a,page,x.com,/a,u,,,,,,,,,,,\nb,page,x.com,/a/,u,,,,,,,,,,,\n", "3: same link as line 2"),
+        (
+            _row(key="a", id="/a", **_PAGE) + _row(key="b", id="/a/", **_PAGE),
+            "3: same link as line 2",
+        ),
         ('k,page,x.com,/a,"unclosed\n', "2:"),
     ],
 )

@@ -97,7 +97,7 @@ def test_refresh_fetches_reports_and_updates_derived_columns(
     assert sorted(store.records) == sorted(KNOWN)
     links = {lk.id: lk for lk in cat.load(project / "links.csv").links}
     assert links["2312.00752"].auto_title.startswith("Mamba")
-    assert links["2312.00752"].key == "gu2023mamba" and links["2312.00752"].year == "2023"
+    assert links["2312.00752"].key == "gu2023mamba" and links["2312.00752"].auto_year == "2023"
     assert links["2401.99999"].key == ""  # still waiting for metadata
     assert all((r.header("User-Agent") or "").startswith("paperindex/") for r in server.requests)
     # second run: everything fresh, no request at all

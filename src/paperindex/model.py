@@ -71,10 +71,12 @@ CONTEXT_CHARS = 160
 class Link(BaseModel):
     """One row of the catalogue: a cited thing under its canonical identity.
 
-    Curated columns (`key`, `title`, `topic`, `venue`, `note`, `code` and any column a user
-    adds, kept in `extra`) belong to people: tools fill `key` once, never change a non-empty one.
-    Derived columns (`kind`, `source`, `id`, `url`, `auto_title`, `authors`, `year`, `status`,
-    `mentions`) belong to the tools and are rewritten on every run.
+    Curated columns (`key`, `title`, `authors`, `year`, `topic`, `venue`, `note`, `code` and any
+    column a user adds, kept in `extra`) belong to people: tools fill `key` once, never change a
+    non-empty one, and never write the others.  Derived columns (`kind`, `source`, `id`, `url`,
+    `auto_title`, `auto_authors`, `auto_year`, `aliases`, `status`, `mentions`) belong to the
+    tools and are rewritten on every run.  Where both exist, the curated one wins
+    (`display_title`, `display_authors`, `display_year`).
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -92,6 +94,10 @@ class Link(BaseModel):
     """One canonical URL for it."""
     title: str = ""
     """Curated title; overrides `auto_title` everywhere."""
+    authors: str = ""
+    """Curated authors, `; `-separated; override `auto_authors` everywhere."""
+    year: str = ""
+    """Curated year; overrides `auto_year` everywhere."""
     topic: str = ""
     """Curated topic; overrides topic rules."""
     venue: str = ""
@@ -102,10 +108,13 @@ class Link(BaseModel):
     """Curated URL of the official code, when it is not cited on its own."""
     auto_title: str = ""
     """Title from metadata, else the first mention's label."""
-    authors: str = ""
+    auto_authors: str = ""
     """Authors from metadata, `; `-separated."""
-    year: str = ""
-    """Year of first publication (arXiv v1), from metadata."""
+    auto_year: str = ""
+    """Year of first publication (arXiv v1), from metadata or the identity (a tweet's id)."""
+    aliases: list[str] = Field(default_factory=list)
+    """Identity keys of other identities of the same work (its DOI, its OpenReview forum, …):
+    citations of them land on this row."""
     status: Status = Status.CITED
     """Whether the latest extract still found it."""
     mentions: list[Mention] = Field(default_factory=list)
@@ -117,6 +126,16 @@ class Link(BaseModel):
     def display_title(self) -> str:
         """The best title known: curated, then metadata/label, else empty."""
         return self.title or self.auto_title
+
+    @property
+    def display_authors(self) -> str:
+        """The authors to cite: curated, else from metadata (`; `-separated)."""
+        return self.authors or self.auto_authors
+
+    @property
+    def display_year(self) -> str:
+        """The year to cite: curated, else from metadata."""
+        return self.year or self.auto_year
 
 
 @dataclass(frozen=True, slots=True)

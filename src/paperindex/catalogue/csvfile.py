@@ -32,17 +32,21 @@ COLUMNS = (
     "id",
     "url",
     "title",
+    "authors",
+    "year",
     "topic",
     "venue",
     "note",
     "code",
     "auto_title",
-    "authors",
-    "year",
+    "auto_authors",
+    "auto_year",
+    "aliases",
     "status",
     "mentions",
 )
-CURATED = frozenset({"key", "title", "topic", "venue", "note", "code"})
+CURATED = frozenset({"key", "title", "authors", "year", "topic", "venue", "note", "code"})
+_ALIAS_SEPARATOR = " "  # identity keys hold no space (URLs and DOIs are encoded)
 REQUIRED = ("kind", "source", "id", "url")
 DEFAULT_CATALOGUE = defaults.CATALOGUE
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -60,8 +64,10 @@ class Catalogue:
     extra_columns: list[str] = field(default_factory=list)
 
     def by_identity(self) -> dict[str, Link]:
-        """Links by their deduplication key."""
-        return {key_of(link): link for link in self.links}
+        """Links by their deduplication key, and by each of their aliases."""
+        index = {key_of(link): link for link in self.links}
+        index.update({alias: link for link in self.links for alias in link.aliases})
+        return index
 
     def by_key(self) -> dict[str, Link]:
         """Links by citation key (links without a key left out)."""
@@ -111,13 +117,16 @@ def dumps(catalogue: Catalogue) -> str:
             link.id,
             link.url,
             link.title,
+            link.authors,
+            link.year,
             link.topic,
             link.venue,
             link.note,
             link.code,
             link.auto_title,
-            link.authors,
-            link.year,
+            link.auto_authors,
+            link.auto_year,
+            _ALIAS_SEPARATOR.join(link.aliases),
             link.status.value,
             encode_mentions(link.mentions),
         ]
@@ -136,6 +145,8 @@ def loads(text: str, name: str = "<catalogue>") -> Catalogue:
     if header is None:
         return Catalogue()
     header = [_unprotect(h).strip() for h in header]
+    if "auto_authors" not in header:  # written before authors/year could be curated: those two
+        header = [{"authors": "auto_authors", "year": "auto_year"}.get(h, h) for h in header]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise CatalogueError(f"{name}:1: header lacks column(s) {', '.join(missing)}")
@@ -164,12 +175,12 @@ def loads(text: str, name: str = "<catalogue>") -> Catalogue:
             )
         cells = dict(zip(header, (_unprotect(c) for c in row), strict=True))
         link = _row_to_link(cells, extra, f"{name}:{start}")
-        ident = key_of(link)
-        if ident in seen:
-            raise CatalogueError(
-                f"{name}:{start}: same link as line {seen[ident]} ({ident}); merge the two rows"
-            )
-        seen[ident] = start
+        for ident in (key_of(link), *link.aliases):
+            if ident in seen:
+                raise CatalogueError(
+                    f"{name}:{start}: same link as line {seen[ident]} ({ident}); merge the two rows"
+                )
+            seen[ident] = start
         if link.key:
             folded = link.key.casefold()
             if folded in keys:
@@ -186,9 +197,12 @@ def _row_to_link(cells: dict[str, str], extra: list[str], where: str) -> Link:
         mentions = decode_mentions(cells.get("mentions", ""))
     except ValidationError as exc:
         raise CatalogueError(f"{where}: column 'mentions': {_first_error(exc)}") from exc
-    fields = {c: cells[c] for c in COLUMNS if c in cells and c != "mentions"}
+    fields: dict[str, object] = {
+        c: cells[c] for c in COLUMNS if c in cells and c not in ("mentions", "aliases")
+    }
     if not fields.get("status"):
         fields.pop("status", None)
+    fields["aliases"] = cells.get("aliases", "").split()
     try:
         return Link.model_validate(
             {**fields, "mentions": mentions, "extra": {c: cells[c] for c in extra}}

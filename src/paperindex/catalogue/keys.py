@@ -58,8 +58,9 @@ def readable_key(link: Link) -> str:
 
 def proposed_key(link: Link, force: bool = False) -> str | None:
     """The key `link` should get now, or None while it should wait for metadata."""
-    if link.kind is Kind.PAPER and link.authors and link.year and link.auto_title:
-        return paper_key(link.authors.split("; "), link.year, link.auto_title)
+    authors, year, title = link.display_authors, link.display_year, link.display_title
+    if link.kind is Kind.PAPER and authors and year and title:
+        return paper_key(authors.split("; "), year, title)
     if site_for(link.source).key_waits_for_metadata and not force:
         return None
     return readable_key(link)

@@ -19,8 +19,8 @@ def derive(link: Link, facts: Facts) -> None:
     """Recompute the tool-owned descriptive columns of `link`."""
     label = next((m.label for m in link.mentions if m.label), "")
     link.auto_title = facts.title or label
-    link.authors = "; ".join(facts.authors)
-    link.year = facts.year or site_for(link.source).year(link)
+    link.auto_authors = "; ".join(facts.authors)
+    link.auto_year = facts.year or site_for(link.source).year(link)
 
 
 def derive_all(links: Iterable[Link], metadata: Metadata) -> None:

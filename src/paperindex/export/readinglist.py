@@ -185,13 +185,13 @@ def _timeline(groups: list[Group]) -> list[str]:
     by_year: dict[str, list[str]] = {}
     for g in groups:
         for info in g.infos:
-            if info.link.kind is Kind.PAPER and info.link.year:
+            if info.link.kind is Kind.PAPER and info.link.display_year:
                 title = clean(info.title).split(":")[0]
                 short = " ".join(_MERMAID_UNSAFE.sub(" ", title).split())
                 if len(short) > 48:
                     short = short[:48].rsplit(" ", 1)[0] + " …"
                 short = short or info.link.key
-                by_year.setdefault(info.link.year, []).append(short)
+                by_year.setdefault(info.link.display_year, []).append(short)
     if not by_year:
         return []
     lines = ["```mermaid", "timeline", "    title Papers by year of first version"]

@@ -41,7 +41,7 @@ class LinkInfo:
     @property
     def authors(self) -> list[str]:
         """People (or organisations) from metadata."""
-        return [a for a in self.link.authors.split("; ") if a] if self.link.authors else []
+        return [a for a in self.link.display_authors.split("; ") if a]
 
     @property
     def account(self) -> str:
@@ -53,7 +53,7 @@ class LinkInfo:
     def year(self) -> str:
         """Year of publication: of the venue when published, else of first appearance."""
         venue_year = _YEAR.search(self.venue) if self.venue else None
-        return venue_year.group() if venue_year else self.link.year
+        return venue_year.group() if venue_year else self.link.display_year
 
     @property
     def venue(self) -> str:
