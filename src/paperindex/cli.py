@@ -368,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind",
         action="append",
         metavar="K,...",
-        help="only these kinds (paper, code, dataset, model, post, article, page)",
+        help="only these kinds (paper, code, dataset, model, video, post, article, page)",
     )
     p.set_defaults(run=_cmd_bib)
 

@@ -21,6 +21,7 @@ class Kind(StrEnum):
     CODE = "code"
     DATASET = "dataset"
     MODEL = "model"
+    VIDEO = "video"
     POST = "post"
     ARTICLE = "article"
     PAGE = "page"

@@ -40,6 +40,7 @@ KIND_HEADINGS = {
     Kind.MODEL: "Models",
     Kind.POST: "Posts",
     Kind.ARTICLE: "Articles",
+    Kind.VIDEO: "Videos",
     Kind.PAGE: "Pages",
 }
 
