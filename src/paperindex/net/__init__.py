@@ -11,9 +11,13 @@ never trips a read timeout, and an endless body fills memory.  `get()` closes bo
   `max_bytes` (or at once when `Content-Length` already says so);
 * redirects are not followed unless asked: a source contacts the host it was configured with.
 
-It raises only `HttpError`s (`HttpTimeout`, `BodyTooLarge`, `ConnectionFailed`), never
-`requests`' exceptions, and returns any HTTP status: what a status means is the source's
-business.  `requests` and `urllib3` are imported on first use.
+It raises only `HttpError`s (`HttpTimeout`, `BodyTooLarge`, `ConnectionFailed` and its
+`Unreachable`, for a connection that was never made), never `requests`' exceptions, and returns
+any HTTP status: what a status means is the source's business.  `requests` and `urllib3` are
+imported on first use.
+
+Pages cited in notes are fetched through `paperindex.net.guard` (addresses checked, one request
+per host at a time, HTML only), which builds on `get`.
 """
 
 from __future__ import annotations
@@ -64,6 +68,20 @@ class ConnectionFailed(HttpError):
     kind = "connection"
 
 
+class Unreachable(ConnectionFailed):
+    """No connection could be made at all (refused, no route, the name did not resolve): the
+    service, or the network, is not there; asking again at once would not help.
+
+    `host_unknown` when the name itself does not exist (a typo, a dead domain), as opposed to a
+    network that cannot be reached."""
+
+    kind = "unreachable"
+
+    def __init__(self, url: str, message: str, *, host_unknown: bool = False) -> None:
+        super().__init__(url, message)
+        self.host_unknown = host_unknown
+
+
 @dataclass(frozen=True)
 class HttpResponse:
     """A complete response: any status, the whole body (at most `max_bytes`), the final URL."""
@@ -75,6 +93,8 @@ class HttpResponse:
     url: str
     elapsed: float
     """Seconds from the start of the request to the last byte."""
+    history: tuple[str, ...] = ()
+    """The URLs redirected from, in order, when redirects were followed (`guard.fetch_page`)."""
 
     def header(self, name: str) -> str | None:
         """A header's value, or None."""
@@ -129,6 +149,10 @@ def get(
     except requests.RequestException as exc:
         if deadline.expired or deadline.passed() or isinstance(exc, requests.Timeout):
             raise HttpTimeout(url, _slow(deadline, timeout)) from None
+        unreachable = _unreachable(exc)
+        if unreachable is not None:
+            why, unknown = unreachable
+            raise Unreachable(url, f"network unreachable ({why})", host_unknown=unknown) from None
         raise ConnectionFailed(url, f"connection failed ({_describe(exc)})") from None
     except TimeoutError:  # a read refused at the deadline, not wrapped by urllib3
         raise HttpTimeout(url, _slow(deadline, timeout)) from None
@@ -175,6 +199,26 @@ def _slow(deadline: _Deadline, timeout: float) -> str:
         f"response not complete within the {timeout:g}s timeout "
         f"({deadline.received} bytes received)"
     )
+
+
+def _unreachable(exc: BaseException) -> tuple[str, bool] | None:
+    """(why, the host name does not exist) when no connection was ever made, else None."""
+    import socket
+
+    from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+    causes = _causes(exc)
+    if not any(isinstance(c, NewConnectionError | NameResolutionError) for c in causes):
+        return None  # the connection was made, then broke: a transient failure
+    for cause in causes:
+        if isinstance(cause, socket.gaierror):
+            unknown = cause.errno == socket.EAI_NONAME
+            return ("host name not found" if unknown else "name resolution failed"), unknown
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused", False
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror.lower(), False
+    return "no connection could be made", False
 
 
 def _describe(exc: BaseException) -> str:
@@ -298,24 +342,49 @@ class _DeadlineReader(io.RawIOBase):
         super().close()
 
 
-_ADAPTER: Any = None
+_ADAPTERS: dict[bool, Any] = {}
 
 
-def _adapter_class() -> Any:
-    """`requests`' adapter with urllib3 connections that wrap their socket: built on first use."""
-    global _ADAPTER
-    if _ADAPTER is not None:
-        return _ADAPTER
+def _adapter_class(pinned: bool = False) -> Any:
+    """`requests`' adapter with urllib3 connections that wrap their socket: built on first use.
+
+    `pinned`: every new connection goes to the address `pinned_address` holds for its host and
+    port (checked by the caller), never to a fresh DNS answer; with none set, it is refused.
+    """
+    if pinned in _ADAPTERS:
+        return _ADAPTERS[pinned]
     from requests.adapters import HTTPAdapter
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.exceptions import NewConnectionError
+    from urllib3.util import connection as util_connection
+
+    def new_conn(conn: Any, default: Any) -> Any:
+        if not pinned:
+            return default(conn)
+        address = _PINNED.get()
+        if address is None or (address[0], address[1]) != (conn.host.lower(), conn.port):
+            raise NewConnectionError(conn, "refused: no checked address for this host")
+        try:
+            return util_connection.create_connection(
+                (address[2], conn.port), conn.timeout, source_address=conn.source_address,
+                socket_options=conn.socket_options,
+            )  # fmt: skip
+        except OSError as exc:
+            raise NewConnectionError(conn, f"Failed to establish a new connection: {exc}") from exc
 
     class DeadlineHTTPConnection(HTTPConnection):
+        def _new_conn(self) -> Any:
+            return new_conn(self, HTTPConnection._new_conn)
+
         def connect(self) -> None:
             super().connect()
             self.sock = _DeadlineSocket(self.sock)
 
     class DeadlineHTTPSConnection(HTTPSConnection):
+        def _new_conn(self) -> Any:
+            return new_conn(self, HTTPSConnection._new_conn)
+
         def connect(self) -> None:
             super().connect()
             self.sock = _DeadlineSocket(self.sock)
@@ -336,17 +405,49 @@ def _adapter_class() -> Any:
             self.poolmanager.pool_classes_by_scheme = pools
 
         def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+            if pinned:  # a proxy would connect for us, to an address nobody checked
+                raise ValueError("a pinned session uses no proxy")
             manager = super().proxy_manager_for(proxy, **kwargs)
             if not proxy.lower().startswith("socks"):  # SOCKS has its own connection classes
                 manager.pool_classes_by_scheme = pools
             return manager
 
-    _ADAPTER = DeadlineAdapter
-    return _ADAPTER
+    _ADAPTERS[pinned] = DeadlineAdapter
+    return DeadlineAdapter
 
 
 def _ensure_adapter(session: Any) -> None:
-    adapter = _adapter_class()
+    adapter = _adapter_class(getattr(session, "paperindex_pinned", False))
     for prefix in ("https://", "http://"):
         if not isinstance(session.adapters.get(prefix), adapter):
             session.mount(prefix, adapter())
+
+
+_PINNED: ContextVar[tuple[str, int, str] | None] = ContextVar("paperindex_net_pin", default=None)
+"""(host, port, address): where a pinned session's next connection to that host goes."""
+
+
+def pinned_session() -> requests.Session:
+    """A session that connects only to addresses given by `pinned_address` (no DNS of its own,
+    no proxies from the environment)."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    session.paperindex_pinned = True  # type: ignore[attr-defined]
+    _ensure_adapter(session)
+    return session
+
+
+class pinned_address:  # noqa: N801 - used as a context manager, like a function
+    """Within the block, a `pinned_session()` connects to `host:port` at `address` only."""
+
+    def __init__(self, host: str, port: int, address: str) -> None:
+        self._value = (host.lower(), port, address)
+        self._token: Any = None
+
+    def __enter__(self) -> None:
+        self._token = _PINNED.set(self._value)
+
+    def __exit__(self, *exc: object) -> None:
+        _PINNED.reset(self._token)
