@@ -71,6 +71,18 @@ class Facts:
     """When the metadata was fetched (biblatex's `urldate`)."""
     sources: tuple[str, ...] = ()
     """The metadata sources these facts came from, most trusted first."""
+    license: str = ""
+    """Licence of code, models, datasets: an SPDX id where the service gives one."""
+    site: str = ""
+    """Where it is published, by name (`GitHub`, `Hugging Face`, `YouTube`, `bilibili`, `X`, a
+    page's own site name): a `publisher`/`howpublished` for non-papers."""
+    related: tuple[str, ...] = ()
+    """Canonical URLs of links the metadata names as related (a model's arXiv paper)."""
+    pdf_url: str = ""
+    """A PDF the metadata points at (a page's `citation_pdf_url`)."""
+    genre: str = ""
+    """What the metadata says the link is, when it says: `paper` for a page with Highwire
+    `citation_*` tags, `software`, `dataset`, `video`, `post`, `article` otherwise."""
 
     def merged(self, other: Facts) -> Facts:
         """These facts, with every empty field filled from `other` (less trusted)."""
