@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -197,3 +197,114 @@ def roundtrip_problems(bib: str) -> list[str]:
 
     library = bibtexparser.parse_string(bib)
     return [f"failed block: {(b.raw or '')[:200]!r}" for b in library.failed_blocks]
+
+
+# --- many .bst styles in one pdflatex run ------------------------------------------------------
+
+BST_STYLES = (
+    "plain",
+    "unsrt",
+    "alpha",
+    "plainnat",
+    "unsrtnat",
+    "abbrvnat",
+    "IEEEtran",
+    "ACM-Reference-Format",
+)
+"""The .bst styles the tests drive (texlive-base, texlive-latex-base, texlive-publishers)."""
+
+
+def need_files(*names: str) -> None:
+    """Skip unless kpsewhich finds every TeX file named (a .bst, a .csl, a package)."""
+    need("kpsewhich")
+    missing = [n for n in names if not kpse(n)]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not found by kpsewhich (.ci/run installs them)")
+
+
+@cache
+def kpse(name: str) -> str:
+    """Where kpsewhich finds `name`, or ""."""
+    if shutil.which("kpsewhich") is None:
+        return ""
+    return _run(["kpsewhich", name], Path.cwd()).stdout.strip()
+
+
+def bst_problems(
+    bib: str, workdir: Path, styles: tuple[str, ...] = BST_STYLES, hyperref: bool = False
+) -> dict[str, list[str]]:
+    """bibtex with each style on `\\nocite{*}` (an .aux per style, written here), then ONE
+    pdflatex run that typesets every style's .bbl in turn (natbib and url loaded, `\\nofiles`
+    so the same keys in several bibliographies are not "multiply defined"); problems by style:
+    its .blg's warnings and errors, and the LaTeX warnings and errors met while its .bbl was
+    being read.  Under "" are problems of the run as a whole (the -recorder check)."""
+    need("pdflatex", "bibtex")
+    need_files(*(f"{style}.bst" for style in styles))
+    (workdir / "refs.bib").write_text(bib, encoding="utf-8")
+    problems: dict[str, list[str]] = {"": []}
+    for style in styles:
+        (workdir / f"{style}.aux").write_text(
+            f"\\relax\n\\citation{{*}}\n\\bibstyle{{{style}}}\n\\bibdata{{refs}}\n",
+            encoding="utf-8",
+        )
+        run = _run(["bibtex", style], workdir)
+        blg = (workdir / f"{style}.blg").read_text(encoding="utf-8", errors="replace")
+        found = [
+            line
+            for line in blg.splitlines()
+            if re.search(r"warning|error", line, re.I)
+            and not re.search(r"warning\$ -- 0|There were \d+ warnings", line)
+        ]
+        if run.returncode:
+            found.append(f"bibtex exit {run.returncode}: {run.stdout[-1000:]}")
+        problems[style] = found
+    hyper = "\\usepackage{hyperref}\n" if hyperref else ""
+    body = "".join(f"\\begingroup\n\\input{{{style}.bbl}}\n\\endgroup\n" for style in styles)
+    (workdir / "doc.tex").write_text(
+        "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{url}\n"
+        f"\\usepackage{{natbib}}\n{hyper}\\nofiles\n\\begin{{document}}\n{body}\\end{{document}}\n",
+        encoding="utf-8",
+    )
+    run = _run([*LATEX, "doc.tex"], workdir)
+    problems[""] += recorder_problems(workdir)
+    if run.returncode:
+        problems[""].append(f"pdflatex failed: {run.stdout[-2000:]}")
+    style = ""
+    log = (workdir / "doc.log").read_text(encoding="utf-8", errors="replace")
+    opened = re.compile(r"\(\./(" + "|".join(re.escape(s) for s in styles) + r")\.bbl")
+    for line in log.splitlines():
+        for m in opened.finditer(line):
+            style = m.group(1)
+        if line.startswith("!") or re.search(r"Warning|Undefined control sequence", line):
+            problems[style].append(line)
+    return problems
+
+
+# --- CSL-JSON through pandoc -------------------------------------------------------------------
+
+
+def pandoc_csl(
+    data: str, workdir: Path, csl: str | None = None, suffix: str = ".json"
+) -> tuple[list[str], dict[str, str]]:
+    """pandoc --citeproc --fail-if-warnings on Markdown that cites everything in `data` (a
+    CSL-JSON file, or a .bib with `suffix=".bib"`), with the `csl` style file (default:
+    pandoc's Chicago author-date): its problems, and each entry's rendered text by key."""
+    import html
+
+    need("pandoc")
+    bibliography = workdir / f"refs{suffix}"
+    bibliography.write_text(data, encoding="utf-8")
+    (workdir / "doc.md").write_text("---\nnocite: '@*'\n---\n\n# References\n", encoding="utf-8")
+    args = ["pandoc", "--citeproc", "--fail-if-warnings", f"--bibliography={bibliography.name}"]
+    if csl:
+        args.append(f"--csl={csl}")
+    run = _run([*args, "doc.md", "-t", "html"], workdir)
+    problems = [line for line in run.stderr.splitlines() if line.strip()]
+    if run.returncode:
+        problems.append(f"pandoc exit {run.returncode}")
+    entries = {}
+    for chunk in run.stdout.split('<div id="ref-')[1:]:
+        key, _, body = chunk.partition('"')
+        text = re.sub(r"<[^>]+>", " ", body.partition(">")[2])
+        entries[html.unescape(key)] = " ".join(html.unescape(text).split())
+    return problems, entries

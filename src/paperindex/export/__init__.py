@@ -5,6 +5,8 @@ people and programs read.
     topics       which topic a link belongs to
     tex          TeX-safe text for BibTeX fields
     bibtex       BibTeX / biblatex (`bib`)
+    csl          CSL-JSON (`csl-json`) for pandoc, Zotero and every CSL processor
+    ris          RIS (`ris`) for EndNote and Mendeley
     readinglist  reading lists grouped by topic, Markdown (`md`) and JSON (`json`)
 
 Adding a format is a module with an `Exporter` subclass and one line in `EXPORTERS`.
@@ -22,6 +24,8 @@ EXPORTERS: dict[str, str] = {
     "bib": "paperindex.export.bibtex:BibtexExporter",
     "md": "paperindex.export.readinglist:MarkdownExporter",
     "json": "paperindex.export.readinglist:JsonExporter",
+    "csl-json": "paperindex.export.csl:CslJsonExporter",
+    "ris": "paperindex.export.ris:RisExporter",
 }
 """Format name → `module:class`; imported on first use."""
 DEFAULT_FORMATS = defaults.FORMATS

@@ -17,8 +17,18 @@ which would wrap `url` in `\\url{}` and leave CJK raw with a warning per charact
 * Values written without escaping (`eprint`, `primaryClass`/`eprintclass`, `doi`, `year`,
   `url`) are checked against their grammar; one that does not match is left out, with a
   warning on the `paperindex.export.bibtex` logger, never written raw.  URLs are percent-encoded
-  to RFC 3986, so none can break out of its field.
+  where RFC 3986 requires it (and nowhere else), so none can break out of its field.
+* A `url` field is read verbatim by every consumer (biber, `\\url` at the top level of a .bst's
+  output, ACM's `\\urldef`), but `howpublished` ends up inside another command's argument
+  (biblatex's `\\field`, ACM's `\\bibinfo`), where `\\url` cannot take `%` or `#`: such a URL is
+  written there as escaped text instead (`\\%`, `\\#`), which every consumer prints as the URL.
+* More than `MAX_AUTHORS` authors are cut to that many and `and others` (every style prints
+  "et al."), as INSPIRE does for collaborations: biber takes seconds per thousand names and
+  plainnat would print them all.  CSL-JSON and RIS keep every name.
 * Control characters and bidi controls never reach the file.
+
+The entries are written here, not by bibtexparser's writer: the layout is the one bibtexparser
+writes (`tests/test_bibtex.py` checks it byte for byte), without its copy of every block.
 """
 
 from __future__ import annotations
@@ -93,14 +103,24 @@ def _label_text(text: str, dialect: Dialect) -> str:
     return _LABEL_DELIMITERS.sub(lambda m: "{" + m.group() + "}", text)
 
 
+_AND = re.compile(r"\band\b", re.I)
+# A name of ASCII letters, dots, hyphens, apostrophes and single spaces needs no encoding and
+# no protection unless it holds the word "and" (the common case, checked first).
+_PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z.'-]*(?: [A-Za-z.'-]+)*", re.ASCII)
+MAX_AUTHORS = 50
+"""Authors written before `and others` (see the module docstring)."""
+
+
 def _person(name: str, dialect: Dialect) -> str:
     """One name; protected whole when BibTeX would split or misread it: an "and" inside it
     (checked after normalisation: full-width "ａｎｄ" is "and" by then), more than one comma,
     a comma with nothing on one side, or no letter at all (biber drops a name "0")."""
+    if _PLAIN_NAME.fullmatch(name) and not _AND.search(name):
+        return name
     text = _label_text(latex(name, dialect, math=False), dialect)
     last, comma, first = text.partition(",")
     if (
-        re.search(r"\band\b", text, re.I)
+        _AND.search(text)
         or text.count(",") > 1
         or (comma and not (last.strip() and first.strip()))
         or not any(c.isalpha() for c in text)
@@ -111,6 +131,8 @@ def _person(name: str, dialect: Dialect) -> str:
 
 def _authors(info: LinkInfo, dialect: Dialect) -> str:
     names = [p for p in (_person(a, dialect) for a in info.authors) if p]
+    if len(names) > MAX_AUTHORS:
+        names[MAX_AUTHORS:] = ["others"]
     if names:
         return " and ".join(names)
     account = latex(info.account, dialect, math=False) if info.account else ""
@@ -162,12 +184,36 @@ def entry_fields(info: LinkInfo, options: BibOptions) -> tuple[str, list[tuple[s
     return entry_type, fields
 
 
+# A URL that is already what `encode_url` makes of it: http(s), a host, and only characters
+# RFC 3986 allows, every `%` starting an escape; checked first because it is the common case.
+_SAFE_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,4})?(?:/(?:[-A-Za-z0-9._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*)?"
+    r"(?:\?(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?",
+    re.ASCII,
+)
+
+
 def _url(key: str, url: str) -> str:
+    if _SAFE_URL.fullmatch(url):
+        return url
     encoded = encode_url(url)
     if encoded is None:
         log.warning("%s: url %r is not an http(s) URL; left out", key, url)
         return ""
     return encoded
+
+
+# Characters of an encoded URL that are special in TeX text.
+_URL_SPECIALS = re.compile(r"[$&%#_~]")
+
+
+def url_text(url: str) -> str:
+    """An encoded URL for `howpublished`, which styles put inside another command's argument:
+    `\\url{…}` when that is safe there, else the URL as escaped text (`\\url` cannot take `%` or
+    `#` inside an argument: biblatex stops with "File ended while scanning use of \\field")."""
+    if "%" in url or "#" in url:
+        return _URL_SPECIALS.sub(lambda m: tex.SPECIALS[m.group()], url)
+    return "\\url{" + url + "}"
 
 
 def _paper_fields(
@@ -218,17 +264,12 @@ def _other_fields(info: LinkInfo, options: BibOptions, year: str, add: _Add) -> 
         add("url", url)
         return _BIBLATEX_TYPES.get(info.link.kind, "online")
     if url:
-        add("howpublished", "\\url{" + url + "}")
+        add("howpublished", url_text(url))
     return "misc"
 
 
 def bibtex(infos: Iterable[LinkInfo], options: BibOptions | None = None) -> str:
     """The .bib text for `infos`, in their order; every link needs a key (see `assign_keys`)."""
-    from bibtexparser import model
-    from bibtexparser.entrypoint import write_string
-    from bibtexparser.library import Library
-    from bibtexparser.writer import BibtexFormat
-
     options = options or BibOptions()
     infos = list(infos)
     missing = [i.link.id for i in infos if not i.link.key]
@@ -241,19 +282,27 @@ def bibtex(infos: Iterable[LinkInfo], options: BibOptions | None = None) -> str:
             + ", ".join(repr(k) for k in bad)
             + "; edit the key column of the catalogue"
         )
-    library = Library()
-    for info in infos:
-        entry_type, fields = entry_fields(info, options)
-        library.add(model.Entry(entry_type, info.link.key, [model.Field(k, v) for k, v in fields]))
-    fmt = BibtexFormat()  # type: ignore[no-untyped-call]
-    fmt.indent = "  "
-    fmt.value_column = "auto"
-    fmt.block_separator = "\n"
+    entries = [(entry_fields(info, options), info.link.key) for info in infos]
     header = (
         f"% Generated by paperindex ({len(infos)} entries, style={options.style}, "
         f"dialect={options.dialect}). Edit data/links.csv, not this file.\n\n"
     )
-    return header + write_string(library, bibtex_format=fmt)
+    return header + write_entries(entries)
+
+
+def write_entries(entries: Sequence[tuple[tuple[str, list[tuple[str, str]]], str]]) -> str:
+    """((type, fields), key) pairs as .bib text in bibtexparser's layout (two-space indent,
+    values braced and aligned one column after the longest field name, one blank line between
+    entries).  Values must be balanced already (`tex` makes them so)."""
+    width = max((len(name) for (_, fields), _ in entries for name, _ in fields), default=0)
+    pads = [" " * (width - n) for n in range(width + 1)]
+    out: list[str] = []
+    for (entry_type, fields), key in entries:
+        body = ",\n".join([f"  {name}{pads[len(name)]} = {{{value}}}" for name, value in fields])
+        out.append(
+            f"@{entry_type}{{{key},\n{body}\n}}\n" if body else f"@{entry_type}{{{key},\n}}\n"
+        )
+    return "\n".join(out)
 
 
 class BibtexExporter(Exporter):
