@@ -109,8 +109,11 @@ def get(
     timeout: float,
     max_bytes: int,
     allow_redirects: bool = False,
+    method: str = "GET",
+    data: bytes | None = None,
 ) -> HttpResponse:
-    """GET `url`, all of it within `timeout` seconds and `max_bytes` bytes, or raise `HttpError`.
+    """GET `url`, all of it within `timeout` seconds and `max_bytes` bytes, or raise `HttpError`
+    (`method="POST"` with `data` for an API's batch lookup, under the same bounds).
 
     `session` keeps the connection alive between calls (one connection per host, as polite APIs
     ask); one made by `new_session()` is ready, any other gets our adapter mounted for http(s).
@@ -121,8 +124,10 @@ def get(
     token = _DEADLINE.set(deadline)
     try:
         _ensure_adapter(session)
-        resp = session.get(
+        resp = session.request(
+            method,
             url,
+            data=data,
             headers=dict(headers or {}),
             timeout=(timeout, timeout),
             stream=True,
