@@ -247,6 +247,28 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .api import export
+    from .export import EXPORTERS, exporter
+
+    if args.format not in EXPORTERS:
+        raise UsageError(f"unknown format {args.format!r}; formats are {', '.join(EXPORTERS)}")
+    options = {k: v for k, v in (("style", args.style), ("dialect", args.dialect)) if v}
+    if options and args.format != "bib":
+        raise UsageError("--style and --dialect are options of --format bib")
+    output = _output(args.output or Path(exporter(args.format).default_file))
+    text = export(
+        args.format,
+        output,
+        args.catalogue,
+        args.metadata,
+        topics=args.topic or None,
+        kinds=_split(args.kind) or None,
+        **options,
+    )
+    return _done(text, output, args.format)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = argparse.ArgumentParser(
@@ -395,6 +417,33 @@ def build_parser() -> argparse.ArgumentParser:
         "its usual file name",
     )
     p.set_defaults(run=_cmd_build)
+
+    p = sub.add_parser(
+        "export", help="write the catalogue in any registered format (csl-json, ris, bib, …)"
+    )
+    _catalogue_args(p)
+    p.add_argument(
+        "--format",
+        required=True,
+        metavar="NAME",
+        help="csl-json (references.json: pandoc, Zotero, Quarto), ris (references.ris: EndNote, "
+        "Mendeley), bib, md, json (see paperindex.export.EXPORTERS)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="output file, or - for stdout (default: the format's usual file name)",
+    )
+    p.add_argument("--style", choices=defaults.STYLES, help="with --format bib (see bib)")
+    p.add_argument("--dialect", choices=defaults.DIALECTS, help="with --format bib (see bib)")
+    p.add_argument(
+        "--topic", action="append", metavar="T", help="only links of this topic (repeat for more)"
+    )
+    p.add_argument(
+        "--kind", action="append", metavar="K,...", help="only these kinds (see bib --kind)"
+    )
+    p.set_defaults(run=_cmd_export)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a catalogue row")
     p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
