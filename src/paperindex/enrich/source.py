@@ -83,6 +83,12 @@ class Facts:
     genre: str = ""
     """What the metadata says the link is, when it says: `paper` for a page with Highwire
     `citation_*` tags, `software`, `dataset`, `video`, `post`, `article` otherwise."""
+    identities: tuple[str, ...] = ()
+    """Identity keys of other identities of the same work the record names (its DOI, arXiv id,
+    ACL id, OpenReview forum, Semantic Scholar ids): how rows become one per work."""
+    published_from: str = ""
+    """Where `venue` (of a published version) was found and when, for a venue the published-
+    version resolver chose (`semanticscholar: externalIds.DOI and publicationVenue, 2026-11-27`)."""
 
     def merged(self, other: Facts) -> Facts:
         """These facts, with every empty field filled from `other` (less trusted)."""
