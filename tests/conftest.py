@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from paperindex.testing.network import loopback_only
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -28,3 +31,11 @@ def reference() -> Path:
             f"reference metadata not found at {REFERENCE} (../shared is provided by the team)"
         )
     return REFERENCE
+
+
+@pytest.fixture(autouse=True)
+def _no_network_beyond_loopback() -> Iterator[None]:
+    """Every test: no DNS lookup and no connection beyond 127.0.0.1 (a refresh goes through
+    every registered source; one a test forgot to point at a fake must not reach the real one)."""
+    with loopback_only():
+        yield

@@ -92,6 +92,7 @@ def test_shipped_store_is_what_refresh_produces_from_the_reference_feed(
         report = refresh(
             work / "data" / "links.csv",
             store_path,
+            sources=["arxiv"],
             force_all=True,
             configs={"arxiv": SourceConfig(base_url=server.url, delay=0.0)},
         )

@@ -119,6 +119,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from .enrich import SourceConfig, metadata_folder, refresh, store_path
+    from .enrich.polite import default_cache_dir
     from .enrich.sources import REGISTRY, check_names, source_class
     from .net import MB
 
@@ -132,20 +133,17 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     base = SourceConfig(
         base_url="", timeout=args.timeout, delay=args.delay, backoff=args.backoff,
-        max_wait=args.max_wait, max_bytes=int(args.max_mb * MB),
+        max_wait=args.max_wait, max_bytes=int(args.max_mb * MB), cache_dir=default_cache_dir(),
     )  # fmt: skip
     configs = {}
+    raised: dict[str, float] = {}
     for name in names:
         cls = source_class(name)
         config = replace(base, base_url=endpoints.get(name) or cls.configured_url())
         configs[name] = config
         interval = cls(config).interval
         if cls.fetchable and args.delay is not None and interval > args.delay:
-            if not (args.offline or args.dry_run):
-                _say(
-                    f"paperindex: {name}: --delay {args.delay:g} is below what {name} asks "
-                    f"for; using {interval:g} s"
-                )
+            raised[name] = interval
     report = refresh(
         args.catalogue, args.metadata, sources=names, ids=_split(args.ids) or None,
         force_all=args.all, max_age_days=args.max_age, offline=args.offline,
@@ -153,8 +151,22 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         lock_wait=args.wait, on_wait=lambda message: _say(f"paperindex: {message}"),
     )  # fmt: skip
     folder = metadata_folder(args.metadata)
+    for name, interval in raised.items():  # only where it mattered: requests were made
+        if report.sources.get(name) and report.sources[name].requests:
+            _say(
+                f"paperindex: {name}: --delay {args.delay:g} is below what {name} asks "
+                f"for; used {interval:g} s"
+            )
+    unreachable = _all_unreachable([rep.failed for rep in report.sources.values()])
+    if unreachable:
+        _say(
+            f"paperindex: network unreachable: no service could be reached; {unreachable} "
+            "id(s) not fetched (listed below), nothing stored was changed"
+        )
     for name, rep in report.sources.items():
         have, total = len(rep.have), len(rep.considered)
+        if not total and not args.source:
+            continue  # nothing of this source in the catalogue
         if report.offline or report.dry_run:
             print(
                 f"{name}: metadata for {have} of {total} ids in {store_path(folder, name)}"
@@ -173,13 +185,56 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         updates = [f"{i} ({why})" for i, why in sorted(rep.updated.items())]
         print(f"  updated {len(updates)}: {_listing(updates)}")
         print(f"  unchanged {len(rep.unchanged)}: {_listing(rep.unchanged)}")
-        print(_block("failed", [f"{i}: {why}" for i, why in sorted(rep.failed.items())]))
+        if unreachable:
+            print(f"  not fetched {len(rep.failed)}: {_listing(sorted(rep.failed))}")
+        else:
+            print(_block("failed", _grouped_failures(rep.failed)))
         if rep.anomalies:
             print(_block("anomalies", [f"{i}: {why}" for i, why in sorted(rep.anomalies.items())]))
         print(f"  {rep.requests} request(s) to {rep.endpoint}; metadata for {have} of {total}")
     if report.offline or report.dry_run:
         return EXIT_OK
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _root_reason(why: str) -> tuple[str, bool]:
+    """(the failure behind a reason, whether the id was not asked because of it)."""
+    if not why.startswith("not asked: "):
+        return why, False
+    inner = why.removeprefix("not asked: ")
+    if inner.startswith("an earlier batch failed (") and inner.endswith(")"):
+        inner = inner.removeprefix("an earlier batch failed (")[:-1]
+    return _root_reason(inner)[0], True
+
+
+def _grouped_failures(failed: dict[str, str]) -> list[str]:
+    """One line per distinct reason (`id: reason; the same for N more: ids`); ids not asked
+    after a failure go with it."""
+    groups: dict[str, list[str]] = {}
+    skipped: dict[str, int] = {}
+    for ident, why in sorted(failed.items()):
+        root, not_asked = _root_reason(why)
+        groups.setdefault(root, []).append(ident)
+        skipped[root] = skipped.get(root, 0) + not_asked
+    lines = []
+    for root, ids in groups.items():
+        line = f"{ids[0]}: {root}"
+        if len(ids) > 1:
+            line += f"; the same for {len(ids) - 1} more: {_listing(ids[1:])}"
+        if skipped[root]:
+            line += f" ({skipped[root]} not asked after the first failure)"
+        lines.append(line)
+    return lines
+
+
+def _all_unreachable(failures: Sequence[dict[str, str]]) -> int:
+    """How many ids failed, when every failure of the run was an unreachable network (else 0)."""
+    from .enrich.polite import UNREACHABLE
+
+    reasons = [why for failed in failures for why in failed.values()]
+    if reasons and all(UNREACHABLE in _root_reason(why)[0] for why in reasons):
+        return len(reasons)
+    return 0
 
 
 def _endpoint(text: str) -> tuple[str, str]:

@@ -11,7 +11,14 @@ run's `SourceConfig`, so the rules hold for library callers too, not only for th
   after an exponential backoff that honours `Retry-After`, at most `max_attempts` times; a
   deadline overrun at most `timeout_attempts` times; an oversized answer never;
 * a request budget (`X-RateLimit-Remaining: 0`) makes the next request wait for its reset, or,
-  when that is further away than `max_wait`, ends the source's run with a clear reason;
+  when that is further away than `max_wait`, ends the source's run with a clear reason (when
+  it resets, and that the ids not asked are left for the next run);
+* a service that cannot be reached at all (refused, no route, its name does not resolve) is not
+  asked again: the first such request fails at once with "network unreachable" and stops the
+  source, so a refresh without a network ends in seconds;
+* conditional requests (`get(..., conditional=True)`): a validator cache (`SourceConfig.cache_dir`)
+  keeps each answer's `ETag` and body, sends `If-None-Match` next time, and hands the cached body
+  back on `304 Not Modified` (which GitHub does not count against its budget);
 * once a request has failed for good, `FetchError.stop` tells the refresh not to ask this
   service again in this run.
 
@@ -20,15 +27,24 @@ Time comes from a `Clock`, so tests run without sleeping.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 from .. import defaults, net
 from .._version import __version__
+
+if TYPE_CHECKING:
+    from ..net.guard import GuardPolicy, Resolver
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +109,16 @@ class SourceConfig:
     user_agent: str = USER_AGENT
     api_key: str = ""
     """A key or token where the service accepts one (from the environment, never from notes)."""
+    urls: Mapping[str, str] = field(default_factory=dict)
+    """Second endpoints of a source by role (bilibili's short-link host `short`, GitHub's raw
+    file host `raw`); a role not given is `PAPERINDEX_<NAME>_<ROLE>_API` or the default."""
+    cache_dir: Path | None = None
+    """Where conditional requests keep validators (ETags) and bodies between runs; None: no
+    conditional requests."""
+    page_policy: GuardPolicy | None = None
+    """Limits for fetching pages cited in notes (`net.guard`); None: the defaults."""
+    resolver: Resolver | None = None
+    """How cited pages' host names are resolved (tests pass a fake); None: the system's."""
 
     @property
     def is_loopback(self) -> bool:
@@ -126,12 +152,18 @@ class SystemClock:
 
 class FetchError(Exception):
     """A request failed for good (after its retries); `stop` when the service itself is failing
-    (timeouts, resets, 429/5xx to the end, an oversized answer, a spent budget), so later batches
-    would fail the same way."""
+    (timeouts, resets, 429/5xx to the end, an oversized answer, a spent budget, no network), so
+    later batches would fail the same way."""
 
-    def __init__(self, message: str, *, stop: bool = False) -> None:
+    def __init__(self, message: str, *, stop: bool = False, unreachable: bool = False) -> None:
         super().__init__(message)
         self.stop = stop
+        self.unreachable = unreachable
+        """No connection could be made at all (see `net.Unreachable`)."""
+
+
+UNREACHABLE = "network unreachable"
+"""How every failure to reach a service at all begins, so a summary can say it once."""
 
 
 class PoliteClient:
@@ -154,6 +186,10 @@ class PoliteClient:
         self.clock = clock or SystemClock()
         self.requests = 0
         """HTTP requests made so far (retries included)."""
+        self.not_modified = 0
+        """Conditional requests answered `304 Not Modified` (served from the validator cache)."""
+        self.budget_remaining: int | None = None
+        """The request budget left, as the service last said (`X-RateLimit-Remaining`)."""
         self._last_end: float | None = None
         self._budget_reset: float | None = None
 
@@ -173,10 +209,45 @@ class PoliteClient:
         *,
         headers: Mapping[str, str] | None = None,
         check: Check | None = None,
+        conditional: bool = False,
     ) -> net.HttpResponse:
         """One logical request: paced, deadline-bound, retried; returns the first answer whose
         status is not worth a retry (the caller judges 404s and the like), or raises
-        `FetchError`."""
+        `FetchError`.
+
+        `conditional`: send the validator of the last answer to `url` (when the run has a
+        `cache_dir`); a `304 Not Modified` comes back with status 304 and that answer's body.
+        """
+        cached = self._cached(url) if conditional else None
+        if cached is not None:
+            headers = {**(headers or {}), "If-None-Match": cached[0]}
+        resp = self._get(url, headers, check)
+        if cached is not None and resp.status == 304:
+            self.not_modified += 1
+            return net.HttpResponse(304, resp.headers, cached[1], resp.url, resp.elapsed)
+        if conditional and resp.status == 200 and resp.header("ETag"):
+            self._remember(url, resp)
+        return resp
+
+    def post(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        headers: Mapping[str, str] | None = None,
+        check: Check | None = None,
+    ) -> net.HttpResponse:
+        """One logical POST of `body` (a batch lookup such as Semantic Scholar's
+        `/paper/batch`), paced, bounded and retried exactly as `get`."""
+        return self._get(url, headers, check, body)
+
+    def _get(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None,
+        check: Check | None,
+        body: bytes | None = None,
+    ) -> net.HttpResponse:
         last_error = ""
         overruns = 0
         attempts = self.policy.max_attempts
@@ -185,7 +256,7 @@ class PoliteClient:
             retry_after: float | None = None
             timed_out = False
             try:
-                resp = self._send(url, headers)
+                resp = self._send(url, headers, body)
             except net.BodyTooLarge as exc:  # an endless or huge answer: not worth a second try
                 raise FetchError(str(exc), stop=True) from None
             except net.HttpTimeout as exc:
@@ -193,6 +264,9 @@ class PoliteClient:
                 overruns += 1
                 if overruns >= self.policy.timeout_attempts:
                     raise FetchError(_attempts(last_error, attempt), stop=True) from None
+            except net.Unreachable as exc:  # nothing there: another try now would not help
+                host = urlsplit(url).netloc
+                raise FetchError(f"{exc} at {host}", stop=True, unreachable=True) from None
             except net.HttpError as exc:
                 last_error = str(exc)
             else:
@@ -233,9 +307,11 @@ class PoliteClient:
         if self._budget_reset is not None:
             wait = self._budget_wait()
             if wait > self.max_wait:
+                when = self.clock.now().timestamp() + wait
+                at = datetime.fromtimestamp(when, UTC).strftime("%H:%M UTC")
                 raise FetchError(
-                    f"request budget spent; it resets in {wait / 60:.0f} min, after this run "
-                    "(run refresh again then)",
+                    f"request budget spent; it resets at {at} (in {wait / 60:.0f} min), after "
+                    "this run: the ids not asked are left for the next run",
                     stop=True,
                 )
             if wait > 0:
@@ -246,7 +322,9 @@ class PoliteClient:
             if wait > 0:
                 self.clock.sleep(wait)
 
-    def _send(self, url: str, headers: Mapping[str, str] | None) -> net.HttpResponse:
+    def _send(
+        self, url: str, headers: Mapping[str, str] | None, body: bytes | None = None
+    ) -> net.HttpResponse:
         self.requests += 1
         try:
             return net.get(
@@ -255,6 +333,8 @@ class PoliteClient:
                 headers={"User-Agent": self.config.user_agent, **(headers or {})},
                 timeout=self.config.timeout,
                 max_bytes=self.config.max_bytes,
+                method="GET" if body is None else "POST",
+                data=body,
             )
         finally:
             self._last_end = self.clock.monotonic()
@@ -262,7 +342,10 @@ class PoliteClient:
     def _read_budget(self, resp: net.HttpResponse) -> bool:
         """Note a spent request budget; True when this answer was refused for it."""
         remaining_name, reset_name = self.policy.rate_limit_headers
-        if not remaining_name or resp.header(remaining_name) != "0":
+        remaining = resp.header(remaining_name) if remaining_name else None
+        if remaining is not None and remaining.strip().isdigit():
+            self.budget_remaining = int(remaining)
+        if not remaining_name or remaining != "0":
             return False
         reset = resp.header(reset_name) or ""
         if reset.isdigit():  # epoch seconds (GitHub)
@@ -273,6 +356,58 @@ class PoliteClient:
 
     def _budget_wait(self) -> float:
         return max(0.0, (self._budget_reset or 0.0) - self.clock.monotonic())
+
+    # --- the validator cache of conditional requests ------------------------------------------
+
+    def _cache_file(self, url: str) -> Path | None:
+        folder = self.config.cache_dir
+        if folder is None:
+            return None
+        digest = hashlib.sha256(f"{self.config.api_key and 'auth:'}{url}".encode()).hexdigest()
+        return folder / self.name / f"{digest[:40]}.json"
+
+    def _cached(self, url: str) -> tuple[str, bytes] | None:
+        path = self._cache_file(url)
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8")) if path else None
+            if entry and entry.get("url") == url:
+                return str(entry["etag"]), base64.b64decode(entry["body"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # no entry, or a broken one: ask without a validator
+        return None
+
+    def _remember(self, url: str, resp: net.HttpResponse) -> None:
+        path = self._cache_file(url)
+        if path is None:
+            return
+        body = base64.b64encode(resp.body).decode("ascii")
+        entry = {"url": url, "etag": resp.header("ETag") or "", "body": body}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(entry), "utf-8")
+            tmp.replace(path)
+        except OSError as exc:  # a cache that cannot be written only costs a full request
+            logger.warning("%s: validator cache not written (%s)", self.name, exc)
+
+
+def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the command line keeps validators: `PAPERINDEX_CACHE_DIR`, else the user's cache
+    folder (`$XDG_CACHE_HOME/paperindex/http`, `~/.cache/paperindex/http`)."""
+    env = os.environ if environ is None else environ
+    if env.get("PAPERINDEX_CACHE_DIR"):
+        return Path(env["PAPERINDEX_CACHE_DIR"])
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "paperindex" / "http"
+
+
+def endpoint(config: SourceConfig, source: str, role: str, default: str) -> str:
+    """A source's second endpoint `role`: the run's setting, `PAPERINDEX_<SOURCE>_<ROLE>_API`,
+    else `default`."""
+    given = config.urls.get(role) or os.environ.get(f"PAPERINDEX_{source}_{role}_API".upper())
+    if given:
+        return given.rstrip("/")
+    return default
 
 
 def _attempts(error: str, attempts: int) -> str:

@@ -444,7 +444,7 @@ def pinned_session() -> requests.Session:
     return session
 
 
-class pinned_address:  # noqa: N801 - used as a context manager, like a function
+class pinned_address:
     """Within the block, a `pinned_session()` connects to `host:port` at `address` only."""
 
     def __init__(self, host: str, port: int, address: str) -> None:

@@ -12,12 +12,14 @@ from .base import Ref, Site
 from .code import GitHub, HuggingFace, Replicate
 from .papers import Acl, Doi, OpenReview
 from .social import Twitter
+from .video import Bilibili, YouTube
 from .web import Web
 
 #: Registered sites, in the order their URL rules are tried on a shared host (arXiv's paper
 #: pages on huggingface.co come before the Hub's models).
 SITES: tuple[Site, ...] = (
     Arxiv(), OpenReview(), Doi(), Acl(), GitHub(), HuggingFace(), Replicate(), Twitter(),
+    YouTube(), Bilibili(),
 )  # fmt: skip
 WEB = Web()
 """Every host no registered site claims."""

@@ -16,9 +16,30 @@ _GITHUB_RESERVED = frozenset(
 _HF_RESERVED = frozenset(
     {
         "blog", "collections", "docs", "join", "learn", "login", "models", "organizations",
-        "papers", "pricing", "settings", "tasks",
+        "papers", "pricing", "settings", "tasks", "datasets", "spaces", "posts", "chat",
+        "enterprise", "new", "search", "welcome", "api", "changelog", "inference-endpoints",
     }
 )  # fmt: skip
+#: Tabs and file views after a repository's name: a path inside it, not its name.
+_HF_TABS = frozenset(
+    {"blob", "tree", "resolve", "raw", "commit", "commits", "discussions", "edit", "viewer"}
+)
+#: Model families that were published without an owner before the Hub required one (`gpt2`,
+#: `t5-11b`, `bert-base-uncased`; moved under organisations in 2024, the old ids still work).
+#: An owner-less name outside these is a user's or organisation's page, not a model.
+_HF_LEGACY_MODEL_FAMILIES = frozenset(
+    {
+        "albert", "bart", "bert", "camembert", "ctrl", "distilbert", "distilgpt2",
+        "distilroberta", "flaubert", "gpt2", "openai", "roberta", "t5", "transfo", "xlm",
+        "xlnet",
+    }
+)  # fmt: skip
+
+
+def hf_legacy_model(name: str) -> bool:
+    """True for an owner-less legacy model id (`gpt2`, `t5-11b`, `openai-gpt`), by its family."""
+    family = name.split("-", 1)[0].lower()
+    return family in _HF_LEGACY_MODEL_FAMILIES and (family != "openai" or name == "openai-gpt")
 
 
 class _Owned(Site):
@@ -52,29 +73,42 @@ class GitHub(_Owned):
 
 
 class HuggingFace(_Owned):
-    """Hugging Face Hub models, datasets and spaces."""
+    """Hugging Face Hub models, datasets and spaces.
+
+    Legacy ids without an owner are repositories too: `huggingface.co/datasets/bookcorpus` is
+    the dataset `bookcorpus`, `huggingface.co/gpt2` the model `gpt2` (for models only the legacy
+    families, see `hf_legacy_model`: `huggingface.co/openai` is an organisation's page).
+    """
 
     name = "huggingface"
     hosts: ClassVar[tuple[str, ...]] = ("huggingface.co", "hf.co")
     fold_case = True
 
     def parse(self, host: str, segments: list[str], query: Query) -> Identity | None:
-        if len(segments) < 2:
+        if not segments:
             return None
         kinds = {"datasets": Kind.DATASET, "spaces": Kind.PAGE}
         if segments[0] in kinds:
-            if len(segments) < 3:
-                return None
             kind, prefix, rest = kinds[segments[0]], segments[0] + "/", segments[1:]
+            legacy = kind is Kind.DATASET and bool(rest) and (len(rest) == 1 or rest[1] in _HF_TABS)
         elif segments[0] in _HF_RESERVED:
             return None
         else:
             kind, prefix, rest = Kind.MODEL, "", segments
-        ident = f"{rest[0]}/{rest[1]}"
+            legacy = (len(rest) == 1 or rest[1] in _HF_TABS) and hf_legacy_model(rest[0])
+        if legacy:
+            ident, sub = rest[0], rest[1:]
+        elif len(rest) >= 2 and rest[1] not in _HF_TABS:
+            ident, sub = f"{rest[0]}/{rest[1]}", rest[2:]
+        else:
+            return None
         return Identity(
             kind, self.name, ident, f"https://huggingface.co/{prefix}{ident}",
-            subpath="/".join(rest[2:]),
+            subpath="/".join(sub),
         )  # fmt: skip
+
+    def account(self, ref: Ref) -> str:
+        return ref.id.split("/", 1)[0] if "/" in ref.id else ""
 
 
 class Replicate(_Owned):

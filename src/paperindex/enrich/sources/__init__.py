@@ -14,6 +14,12 @@ from ..source import MetadataSource
 
 REGISTRY: dict[str, str] = {
     "arxiv": "paperindex.enrich.sources.arxiv:ArxivSource",
+    "github": "paperindex.enrich.sources.github:GitHubSource",
+    "huggingface": "paperindex.enrich.sources.huggingface:HuggingFaceSource",
+    "youtube": "paperindex.enrich.sources.youtube:YouTubeSource",
+    "bilibili": "paperindex.enrich.sources.bilibili:BilibiliSource",
+    "twitter": "paperindex.enrich.sources.twitter:TwitterSource",
+    "webpage": "paperindex.enrich.sources.webpage:WebpageSource",
     "links": "paperindex.enrich.sources.facts:FactsSource",
 }
 """Source name → `module:class`."""
