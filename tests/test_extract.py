@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -225,3 +229,159 @@ def test_host_check_reads_in_place_what_the_netloc_rule_says(netloc: str) -> Non
     text = "xx" + netloc + "/yy"
     start = max(2, text.rfind("@", 2, 2 + len(netloc)) + 1)
     assert _plausible_host(text, start, 2 + len(netloc)) == _plausible_netloc(netloc)
+
+
+# --- citations, not decorations -----------------------------------------------------------------
+
+BADGE = "https://img.shields.io/badge/arXiv-2303.18223-b31b1b.svg"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the link around a badge is the citation; the badge is not
+        (f"[![arXiv]({BADGE})](https://arxiv.org/abs/2303.18223)", ["https://arxiv.org/abs/2303.18223"]),
+        ("![diagram](https://example.com/fig.png) then [the page](https://example.com/p)", ["https://example.com/p"]),
+        ("![](https://example.com/empty-alt.png)", []),
+        ('<img src="https://example.com/logo.png" width="180px">', []),
+        ("<IMG SRC='https://example.com/upper.png'>", []),
+        ('<img alt="x" srcset="https://example.com/a.png 1x, https://example.com/b.png 2x">', []),
+        (
+            '<picture><source media="(prefers-color-scheme: dark)" srcset="https://example.com/dark.svg">'
+            '<img src="https://example.com/light.svg"></picture>',
+            [],
+        ),
+        (
+            '<a href="https://github.com/o/r"><img src="https://img.shields.io/github/stars/o/r"></a>',
+            ["https://github.com/o/r"],
+        ),
+        # badge, chart and counter hosts are decorations however they are written
+        (f"bare {BADGE} here", []),
+        ("https://api.star-history.com/svg?repos=o/r&type=Date", []),
+        ("https://visitor-badge.laobi.icu/badge?page_id=o.r", []),
+        ("https://github.com/o/r/actions/workflows/ci.yml/badge.svg", []),
+        ("https://codecov.io/gh/o/r/branch/main/graph/badge.svg", []),
+        ("https://readthedocs.org/projects/x/badge/?version=latest", []),
+        (
+            "[![Paper page](https://huggingface.co/datasets/huggingface/badges/resolve/main/paper-page-sm.svg)]"
+            "(https://huggingface.co/papers/2303.18223)",
+            ["https://huggingface.co/papers/2303.18223"],
+        ),
+        (
+            "[![Star History Chart](https://api.star-history.com/svg?repos=o/r&type=Date)]"
+            "(https://star-history.com/#o/r&Date)",
+            ["https://star-history.com/#o/r&Date"],
+        ),
+        # …but not pages that merely talk about badges, nor a bare link to an image
+        ("https://github.com/badges/shields and https://example.com/fig.png", ["https://github.com/badges/shields", "https://example.com/fig.png"]),
+        # reference-style images; a reference used by a link too stays a citation
+        (
+            "![logo][l] [site][s] ![b] [b2] ![both][x] [both again][x]\n\n"
+            "[l]: https://example.com/l.png\n[s]: https://example.com/s\n[b]: https://example.com/b.png\n"
+            "[b2]: https://example.com/b2\n[x]: https://example.com/x\n",
+            ["https://example.com/s", "https://example.com/b2", "https://example.com/x"],
+        ),
+        # a URL nested in another URL's query is not a second citation
+        ("https://example.com/r?a=1&url=https://arxiv.org/abs/2303.18223", ["https://example.com/r?a=1&url=https://arxiv.org/abs/2303.18223"]),
+        # an escaped "!" is text: what follows is a link
+        ("\\![not an image](https://example.com/link)", ["https://example.com/link"]),
+    ],
+)
+def test_images_and_badges_are_not_citations(text: str, expected: list[str]) -> None:
+    assert cited(text) == expected
+
+
+def test_keep_images_keeps_them_and_identifiers_in_badges_are_not_read_twice() -> None:
+    text = f"[![arXiv]({BADGE})](https://arxiv.org/abs/2303.18223) ![x](https://example.com/x.png)"
+    kept = [c.mention.cited for c in extract_text(text, keep_images=True)]
+    assert kept == [BADGE, "https://arxiv.org/abs/2303.18223", "https://example.com/x.png"]
+    # the badge's "arXiv-2303.18223" is part of an image URL: no bare identifier comes of it
+    assert [c.id for c in extract_text(text)] == ["2303.18223"]
+
+
+# A paper list as awesome-lists write them: badges in HTML tables, link-wrapped badges, star
+# charts and counters; every link around a badge is a citation, no image is.
+PAPER_LIST = """# Awesome Widgets [![Awesome](https://awesome.re/badge.svg)](https://awesome.re) ![visitors](https://visitor-badge.laobi.icu/badge?page_id=w.w)
+
+<p align="center"><img src="https://example.org/assets/logo.png" width="200"></p>
+
+## 1. Papers
+
+| Title | Links |
+|---|---|
+| Widget Transformers | <a href="https://arxiv.org/abs/2401.00001"><img src="https://img.shields.io/badge/arXiv-2401.00001-red"></a> <a href="https://github.com/widget/transformers"><img src="https://img.shields.io/github/stars/widget/transformers?style=social"></a> |
+| Sparse Widgets | [![arXiv](https://img.shields.io/badge/arXiv-2402.00002-b31b1b.svg)](https://arxiv.org/abs/2402.00002) [![Code](https://img.shields.io/badge/Code-GitHub-black)](https://github.com/widget/sparse) |
+| Widget Data | [![Paper page](https://huggingface.co/datasets/huggingface/badges/resolve/main/paper-page-sm.svg)](https://huggingface.co/papers/2403.00003) [![Dataset](https://img.shields.io/badge/HF-dataset-yellow)](https://huggingface.co/datasets/widget/data) |
+
+## Star History
+
+[![Star History Chart](https://api.star-history.com/svg?repos=widget/awesome&type=Date)](https://star-history.com/#widget/awesome&Date)
+"""
+
+
+def test_a_paper_list_with_badges_catalogues_no_image_and_every_link_around_one(
+    tmp_path: Path,
+) -> None:
+    from paperindex.api import update_catalogue
+
+    notes = tmp_path / "list.md"
+    notes.write_text(PAPER_LIST, encoding="utf-8")
+    result = update_catalogue([notes], tmp_path / "links.csv", tmp_path / "metadata")
+    urls = [link.url for link in result.catalogue.links]
+    assert urls == [
+        "https://awesome.re/",
+        "https://arxiv.org/abs/2401.00001",
+        "https://github.com/widget/transformers",
+        "https://arxiv.org/abs/2402.00002",
+        "https://github.com/widget/sparse",
+        "https://arxiv.org/abs/2403.00003",
+        "https://huggingface.co/datasets/widget/data",
+        "https://star-history.com/",  # canonical: no fragment
+    ]
+    (report,) = result.extract.files
+    assert report.images == 10 and result.extract.images == 10
+
+
+def test_the_cli_counts_skipped_images_and_keeps_them_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from paperindex.cli import main
+
+    (tmp_path / "list.md").write_text(PAPER_LIST, encoding="utf-8")
+    csv = str(tmp_path / "links.csv")
+    assert main(["extract", str(tmp_path / "list.md"), "--catalogue", csv]) == 0
+    err = capsys.readouterr().err
+    assert "read list.md: 8 citation(s), 10 image(s) skipped (utf-8)" in err
+    assert "10 image(s) skipped (--keep-images keeps them)" in err
+    kept = str(tmp_path / "kept.csv")
+    assert main(["extract", str(tmp_path / "list.md"), "--catalogue", kept, "--keep-images"]) == 0
+    assert "image(s) skipped" not in capsys.readouterr().err
+    assert "img.shields.io" in Path(kept).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("unclosed img tags", lambda n: "<img " * (n // 5)),
+        ("img tags of URLs", lambda n: "<img src=https://a.com/x " * (n // 25)),
+        ("image openers", lambda n: "![" * (n // 2)),
+        ("image reference soup", lambda n: "![a][" * (n // 5) + "\n[a]: https://a.com/x\n"),
+        ("shortcut references", lambda n: "[a] ![b] " * (n // 9) + "\n[b]: https://a.com/y\n"),
+        ("badges", lambda n: f"[![b]({BADGE})](https://a.com/z) " * (n // 80)),
+    ],
+)
+def test_image_shapes_are_linear(name: str, make: Callable[[int], str]) -> None:
+    small, large = make(250_000), make(1_000_000)
+    t_small = _cpu_seconds(lambda: extract_text(small))
+    t_large = _cpu_seconds(lambda: extract_text(large))
+    assert t_large < 2.0, f"{name}: {t_large:.2f}s for 1 MB"
+    assert t_large <= 8 * t_small + 0.05, f"{name}: {t_small:.3f}s -> {t_large:.3f}s"
+
+
+def _cpu_seconds(fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(2):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best

@@ -36,6 +36,8 @@ class FileReport:
     """The file's name relative to the argument it was found under (undecodable bytes of a name
     that was skipped for them are shown escaped, `\\xff`)."""
     citations: int = 0
+    images: int = 0
+    """Images, badges, charts and counters passed over (not citations)."""
     encoding: str = ""
     skipped: str = ""
     """Why the file was not read (empty when it was)."""
@@ -56,6 +58,16 @@ class ExtractResult:
     def errors(self) -> list[FileReport]:
         """Inputs skipped for an error: the caller should say so and fail (after saving)."""
         return [f for f in self.files if f.error]
+
+    @property
+    def read(self) -> list[FileReport]:
+        """The files that were read (none: there was nothing to extract)."""
+        return [f for f in self.files if not f.skipped]
+
+    @property
+    def images(self) -> int:
+        """Images, badges, charts and counters passed over in all files."""
+        return sum(f.images for f in self.files)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,15 +186,18 @@ def _non_ascii_bytes(f: BinaryIO) -> int:
     return count
 
 
-def _scan_text(file: str, pieces: Iterable[str]) -> list[Citation]:
-    scanner = _Scanner(file)
+def _scan_text(
+    file: str, pieces: Iterable[str], keep_images: bool = False
+) -> tuple[list[Citation], int]:
+    """Citations in the text, and how many images were passed over."""
+    scanner = _Scanner(file, keep_images)
     found: list[Citation] = []
     for block in _blocks(pieces, BLOCK_CHARS):
         found.extend(scanner.feed(block.text, block.continued, block.left, block.right))
-    return found
+    return found, scanner.images
 
 
-def _read_note(path: Path, report: FileReport) -> list[Citation]:
+def _read_note(path: Path, report: FileReport, keep_images: bool = False) -> list[Citation]:
     """Citations of one file, read once as UTF-8 while scanning, again only to try GB18030.
 
     UTF-8 (a BOM allowed) is the norm.  A file whose non-ASCII bytes are mostly not UTF-8 but
@@ -192,18 +207,18 @@ def _read_note(path: Path, report: FileReport) -> list[Citation]:
     """
     with _open_regular(path) as f:
         bad = [0]
-        found = _scan_text(report.path, _utf8_text(f, bad))
+        found, report.images = _scan_text(report.path, _utf8_text(f, bad), keep_images)
         report.encoding = "utf-8"
         if not bad[0]:
             return found
         if bad[0] >= _non_ascii_bytes(f) // 4:  # mostly not UTF-8: perhaps GB18030
             f.seek(0)
             try:
-                gb_found = _scan_text(report.path, _gb18030_text(f))
+                gb_found, gb_images = _scan_text(report.path, _gb18030_text(f), keep_images)
             except UnicodeDecodeError:
                 pass
             else:
-                report.encoding = "gb18030"
+                report.encoding, report.images = "gb18030", gb_images
                 report.warnings.append("not UTF-8; decoded as GB18030")
                 return gb_found
         report.warnings.append(
@@ -421,21 +436,23 @@ def extract_paths(
     paths: Sequence[Path | str],
     progress: Callable[[FileReport], None] | None = None,
     follow_symlinks: bool = False,
+    keep_images: bool = False,
 ) -> ExtractResult:
     """Citations from files and folders of notes, with a report per file.
 
     One bad input never stops the run: it is skipped and reported (`FileReport.error` tells
     errors from policy), and everything else is read.  A file is read once, in chunks, in
     bounded memory; a NUL byte anywhere makes it binary, and what it seemed to cite is dropped.
+    Images, badges, charts and counters are counted, not cited, unless `keep_images`.
     """
     result = ExtractResult()
     for note in iter_note_files([Path(p) for p in paths], follow_symlinks):
         report = FileReport(path=note.name, skipped=note.skipped, error=note.error)
         if not note.skipped:
             try:
-                found = _read_note(note.path, report)
+                found = _read_note(note.path, report, keep_images)
             except _BinaryError:
-                report.skipped, report.encoding = "binary (NUL bytes)", ""
+                report.skipped, report.encoding, report.images = "binary (NUL bytes)", "", 0
                 if note.named:
                     report.warnings.append("named as a note, but it is not text")
             except _NotRegularError as exc:

@@ -34,6 +34,7 @@ from ..identity import (
     identify,
 )
 from ..model import CONTEXT_CHARS, Citation, Mention
+from .decorations import is_decoration
 
 _SPLIT_CONTEXT = 1024
 """Characters on each side of a cut in a long line scanned with the piece: more than any label,
@@ -74,6 +75,13 @@ _MD_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(\s*<?")
 _REF_DEF = re.compile(r"^ {0,3}\[([^\[\]\n]{1,300})\]:[ \t]*<?", re.M)
 _REF_USE = re.compile(r"\[([^\[\]\n]{1,300})\]\[([^\[\]\n]{0,300})\]")
 _REF_TITLE = re.compile(r"[ \t]+[\"'(]([^\"'()\n]{1,300})[\"')]")
+# `![alt][ref]`, `![ref][]` are found by _REF_USE (an image when a `!` comes before);
+# `![ref]` and `[ref]` (shortcut forms) by this, with what comes before and after checked.
+_REF_SHORT = re.compile(r"\[([^\[\]\n]{1,300})\](?![\[(:])")
+# An HTML image tag, to its end (or 4,000 characters): every URL in it is an image (src,
+# srcset, data-src); <picture> holds <source> and <img> tags.
+_IMG_TAG = re.compile(r"<(?:[iI][mM][gG]|[sS][oO][uU][rR][cC][eE])(?![\w-])[^<>]{0,4000}")
+_IMG_HINT = re.compile(r"<[iIsS]")
 _HREF = re.compile(r"(?i:href)\s*=\s*[\"']?$")
 _A_LABEL = re.compile(r"[^<>\n]{0,500}>([^<\n]{0,300})</a>", re.I)
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -96,13 +104,18 @@ class _Hit:
     end: int
     identity: Identity
     label: str = ""
+    image: bool = False
+    """An image (Markdown or HTML image syntax) or a badge, chart or counter: no citation."""
 
 
 class _Scanner:
     """Carries line number, heading, code-fence and thread state across the blocks of a file."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, keep_images: bool = False) -> None:
         self.file = file
+        self.keep_images = keep_images
+        self.images = 0
+        """Images (and badges, charts, counters) passed over so far: not citations."""
         self.line_no = 0
         self.section = ""
         self.fence = ""
@@ -153,6 +166,10 @@ class _Scanner:
             taken = base + self.taken
             hits = [h for h in hits if taken <= h.start < end]
             self.taken = max(0, hits[-1].end - end) if hits else 0
+        if not self.keep_images:
+            cited = [h for h in hits if not h.image]
+            self.images += len(hits) - len(cited)
+            hits = cited
         first_cut, last_cut = (0 if left else -1), (n_lines - 1 if right else -1)
         citations = []
         for hit in hits:
@@ -240,11 +257,19 @@ def scan(text: str, line_start: int = 0) -> list[_Hit]:
 
     `line_start`: where the text's first line starts when what comes before is only context.
     """
-    labels = _labels(text, line_start)
-    hits = _scan_urls(text, labels)
+    labels, images = _labels(text, line_start)
+    hits = _scan_urls(text, labels, images, _image_tags(text))
     hits.extend(_scan_identifiers(text, hits))
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+def _image_tags(text: str) -> list[tuple[int, int]]:
+    """Spans of HTML `<img …>` and `<source …>` tags, in order (none unless a `<i`/`<s` is
+    there, which one search in C finds)."""
+    if _IMG_HINT.search(text) is None:
+        return []
+    return [m.span() for m in _IMG_TAG.finditer(text)]
 
 
 def _url_starts(text: str) -> Iterator[tuple[int, int, bool]]:
@@ -269,8 +294,13 @@ def _url_starts(text: str) -> Iterator[tuple[int, int, bool]]:
     return heapq.merge(schemes, wwws)
 
 
-def _scan_urls(text: str, labels: dict[int, str]) -> list[_Hit]:
+def _scan_urls(
+    text: str, labels: dict[int, str], images: set[int], tags: list[tuple[int, int]]
+) -> list[_Hit]:
+    """URLs in order; `images` are where Markdown image destinations start, `tags` the spans
+    of HTML image tags (both in order)."""
     hits: list[_Hit] = []
+    tag = 0  # the first image tag that may still hold a URL (hits come in order)
     has_href = "href" in text or "HREF" in text
     pos = body_end = host_end = 0
     last_at = tried = -1
@@ -298,7 +328,12 @@ def _scan_urls(text: str, labels: dict[int, str]) -> list[_Hit]:
         if ident is None:
             continue
         label = labels.get(start, "") or (_html_label(text, start, end) if has_href else "")
-        hits.append(_Hit(start, end, ident, label))
+        while tag < len(tags) and tags[tag][1] <= start:
+            tag += 1
+        image = (
+            start in images or (tag < len(tags) and tags[tag][0] < start) or is_decoration(cited)
+        )
+        hits.append(_Hit(start, end, ident, label, image))
     return hits
 
 
@@ -394,25 +429,60 @@ def _scan_identifiers(text: str, url_hits: list[_Hit]) -> list[_Hit]:
     return found
 
 
-def _labels(text: str, line_start: int = 0) -> dict[int, str]:
-    """Labels by the offset where the labelled URL starts: `[label](url)`, reference links.
+def _labels(text: str, line_start: int = 0) -> tuple[dict[int, str], set[int]]:
+    """Labels by the offset where the labelled URL starts (`[label](url)`, reference links),
+    and the offsets where image destinations start (`![alt](url)`, and the definition of a
+    reference used only by images: `![alt][ref]`, `![ref][]`, `![ref]`).
 
     Reference definitions are looked for from `line_start` on (`^` matches only at real line
     starts after it, not inside the context before a cut line).
     """
-    labels = {m.end(): _fold(m.group(1)) for m in _MD_LINK.finditer(text)}
+    labels: dict[int, str] = {}
+    images: set[int] = set()
+    for m in _MD_LINK.finditer(text):
+        labels[m.end()] = _fold(m.group(1))
+        if _bang_before(text, m.start()):
+            images.add(m.end())
     if "]:" in text:
         uses: dict[str, str] = {}
+        image_refs: set[str] = set()
         for m in _REF_USE.finditer(text):
             ref = (m.group(2) or m.group(1)).casefold()
-            uses.setdefault(ref, _fold(m.group(1)))
+            if _bang_before(text, m.start()):
+                image_refs.add(ref)
+            else:
+                uses.setdefault(ref, _fold(m.group(1)))
+        shortcut_links: set[str] = set()
+        if "![" in text:
+            shortcut_images, shortcut_links = _shortcut_uses(text)
+            image_refs |= shortcut_images
         for m in _REF_DEF.finditer(text, line_start):
             title = _REF_TITLE.match(text, _body_end(text, m.end()))
             ref = m.group(1)
             labels[m.end()] = uses.get(ref.casefold()) or (
                 _fold(title.group(1)) if title else _fold(ref)
             )
-    return labels
+            folded = ref.casefold()
+            if folded in image_refs and folded not in uses and folded not in shortcut_links:
+                images.add(m.end())
+    return labels, images
+
+
+def _bang_before(text: str, i: int) -> bool:
+    """Whether an image's `!` (not an escaped `\\!`) comes right before offset `i`."""
+    return i > 0 and text[i - 1] == "!" and (i < 2 or text[i - 2] != "\\")
+
+
+def _shortcut_uses(text: str) -> tuple[set[str], set[str]]:
+    """References used in shortcut form: as images (`![ref]`), and as links (`[ref]`)."""
+    images, links = set(), set()
+    for m in _REF_SHORT.finditer(text):
+        before = text[m.start() - 1] if m.start() else ""
+        if _bang_before(text, m.start()):
+            images.add(m.group(1).casefold())
+        elif before != "]":  # not the `[ref]` of `[label][ref]`, counted already
+            links.add(m.group(1).casefold())
+    return images, links
 
 
 def _html_label(text: str, start: int, end: int) -> str:
@@ -467,6 +537,10 @@ def _centred(line: str, at: int) -> str:
     return before + sep + after
 
 
-def extract_text(text: str, file: str = "<text>") -> list[Citation]:
-    """Every citation in `text`, in order of appearance."""
-    return _Scanner(file).feed(text)
+def extract_text(text: str, file: str = "<text>", keep_images: bool = False) -> list[Citation]:
+    """Every citation in `text`, in order of appearance.
+
+    Images (Markdown `![…](…)`, HTML `<img>`/`<source>`, and badges, charts and counters
+    however they are written) are not citations; `keep_images` keeps them.
+    """
+    return _Scanner(file, keep_images).feed(text)
