@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 
-from paperindex.export.readinglist import group, md, render_json, render_markdown
+from paperindex.export.readinglist import _heading, group, md, render_json, render_markdown
 from paperindex.export.topics import Topic, TopicRules, TopicsError, load_topics, topic_of
 from paperindex.export.view import LinkInfo, load_infos
 from paperindex.extract import extract_text
@@ -223,7 +225,7 @@ def test_paper_entry_has_what_a_reader_needs(shipped: list[LinkInfo]) -> None:
     assert "Albert Gu, Tri Dao · 2024 · COLM 2024" in entry
     assert "[PDF](<https://arxiv.org/pdf/2312.00752>)" in entry
     assert "[code](<https://github.com/state-spaces/mamba>)" in entry
-    assert "Cited in *讨论\\&杂谈*" in entry and "<details><summary>Abstract</summary>" in entry
+    assert "Cited in *讨论&杂谈*" in entry and "<details><summary>Abstract</summary>" in entry
     many = markdown.split("[Large Language Model as Attributed", 1)[1].split("\n- ", 1)[0]
     assert "Yue Yu, Yuchen Zhuang, Jieyu Zhang et al." in many
 
@@ -449,5 +451,142 @@ def test_cli_reading_list_json_and_bib_topic(
     )
     bib = capsys.readouterr().out
     assert bib.count("\n@") == 4 and "@misc{microsoft-tutel," in bib
-    assert main(["bib", "--catalogue", catalogue, "--store", store, "--topic", "Nope"]) == 1
-    assert "unknown topic(s): Nope" in capsys.readouterr().err
+    assert main(["bib", "--catalogue", catalogue, "--store", store, "--topic", "Nope"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown topic(s): Nope; topics are Long context and length extrapolation," in err
+
+
+# The shipped reading list's grouping, as it was before topic rules matched whole words (and as
+# the maintainers reviewed it): word rules must not move a single link.
+SEED_GROUPING = {
+    "Long context and length extrapolation": [
+        "anthropic-claude-2-1-prompting",
+        "openbmb-infinitebench",
+        "tydsh2023tweet",
+    ],
+    "Synthetic and self-generated training data": ["khosravi2023synthetically", "yu2023large"],
+    "Alignment and in-context learning": [
+        "duan2023exploring",
+        "lin2023unlocking",
+        "sun2023principledriven",
+        "yang2023rlcd",
+    ],
+    "LLMs in medicine": ["ai-in-health-medllmspracticalguide", "nori2023generalist"],
+    "Mixture of experts": [
+        "deepspeed-mixture-of-experts",
+        "francisyao2023tweet",
+        "microsoft-tutel",
+        "nateraw-mixtral-8x7b-32kseqlen",
+    ],
+    "Sequence models beyond attention": ["fu2022hungry", "gu2023mamba"],
+    "Hardware, systems and training cost": [
+        "feishu-d5rmwkgzpiqljrksc1icf47enfb",
+        "ipruning2023tweet",
+        "ml-explore-mlx-examples",
+        "zhang2023dissecting",
+        "zhihu-655402388",
+    ],
+    "Evaluation and robustness": [
+        "lyu2023gpt4vision",
+        "weixin-terjth0qy401lfaxifxpiq",
+        "zeng2023evaluating",
+    ],
+    "Diffusion models and style transfer": [
+        "brooks2022instructpix2pix",
+        "specialist-diffusion",
+        "styledrop",
+        "wang2023stylediffusion",
+    ],
+    "Pretraining data and training dynamics": [
+        "guo2024lpntk",
+        "skywork-skypile-150b",
+        "zhihu-664985891",
+    ],
+    "Research tools": ["elicit", "perplexity"],
+}
+
+
+def test_the_seed_keeps_its_grouping(shipped: list[LinkInfo]) -> None:
+    groups = group(shipped, load_topics(ROOT / "data" / "topics.toml"))
+    assert {g.name: sorted(i.link.key for i in g.infos) for g in groups} == SEED_GROUPING
+    assert [g.name for g in groups] == list(SEED_GROUPING)
+
+
+def _gfm() -> MarkdownIt:
+    """CommonMark with what GitHub adds that text could trigger: tables, strikethrough, math."""
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(dollarmath_plugin)
+
+
+# Where the reading list puts text: a paragraph's start, a list item, emphasis, a link label,
+# a heading, after other text on the line.
+PLACES = [
+    ("{}", "{}"),
+    ("- {}", "{}"),
+    ("  Cited in *{}*: x", "Cited in {}: x"),
+    ("- **[{}](<https://example.com/x>)**", "{}"),
+    ("## {}", "{}"),
+    ("a · {} · b", "a · {} · b"),
+]
+MARKDOWN_ALPHABET = "ab1 .-_*`~$&#;<>/![]()|+=:\\xé中文"
+
+
+def _visible(markdown: str) -> str:
+    """The text a reader sees in the first inline block, or a description of the markup that
+    appeared instead."""
+    tokens = _gfm().parse(markdown)
+    inline = [t for t in tokens if t.type == "inline"]
+    if len(inline) != 1 or any(
+        t.type in ("html_block", "code_block", "fence", "hr") for t in tokens
+    ):
+        return f"blocks: {[t.type for t in tokens]}"
+    out = []
+    for child in inline[0].children or []:
+        if child.type in ("text", "text_special"):
+            out.append(child.content)
+        elif child.type not in (
+            "em_open",
+            "em_close",
+            "strong_open",
+            "strong_close",
+            "link_open",
+            "link_close",
+        ):
+            out.append(f"<{child.type}>")
+    return "".join(out)
+
+
+@given(st.text(alphabet=MARKDOWN_ALPHABET, max_size=24))
+@settings(max_examples=400, deadline=None)
+def test_md_text_renders_as_itself_wherever_it_is_put(text: str) -> None:
+    expected = " ".join(text.split())
+    assume(expected)  # nothing to render
+    for place, seen in PLACES:
+        escaped = _heading(text) if place.startswith("## ") else md(text)
+        rendered = _visible(place.format(escaped))
+        assert rendered == seen.format(expected), (place, text, escaped)
+
+
+@pytest.mark.parametrize(
+    ("text", "raw"),
+    [
+        ("100K+ tokens", "100K+ tokens"),
+        ("(Mamba, H3)", "(Mamba, H3)"),
+        ("讨论&杂谈", "讨论&杂谈"),
+        ("a snake_case name", "a snake_case name"),
+        ("x < y and y > z", "x < y and y > z"),
+        ("[x](y)", "\\[x\\](y)"),
+        ("<b>", "\\<b>"),
+        ("&amp;", "\\&amp;"),
+        ("*a*", "\\*a\\*"),
+        ("1. first", "1\\. first"),
+        ("- item", "\\- item"),
+        ("# title", "\\# title"),
+        ("> quote", "\\> quote"),
+        ("C:\\path\\x", "C:\\path\\x"),
+        ("end\\", "end\\\\"),
+    ],
+)
+def test_md_escapes_only_what_would_change_the_rendering(text: str, raw: str) -> None:
+    assert md(text) == raw

@@ -5,6 +5,11 @@ is rendered as text, never as Markdown or HTML.  The only HTML written is `<deta
 `<summary>`, the only links are http(s) URLs (percent-encoded, in `<…>` form) and anchors of
 headings this module writes.  Control and bidi characters are removed from both formats.
 
+The file is read raw as often as rendered, so only what would change the rendering is escaped
+(`md`): `100K+`, `(Mamba, H3)` and `讨论&杂谈` stay as they are; `[`, `]`, `*`, `` ` ``, `~`,
+`$` always, `_` unless inside a word, `<` before what could start a tag, `&` before what could
+be an entity, a backslash before punctuation, and what would start a block at the start.
+
 E-mail addresses: GitHub's autolink extension (cmark-gfm) and linkify-it turn `name@host.tld`
 in plain text into a `mailto:` link, and backslash escapes or entities do not stop it (cmark-gfm
 joins text nodes before it looks for an `@`).  So an `@` that follows a character an address
@@ -20,38 +25,46 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import KIND_ORDER, Kind
+from ..model import KIND_ORDER, Kind, Status
 from ..text import clean, encode_url
 from .base import ExportContext, Exporter
-from .topics import TopicRules, check_wanted, topic_of
+from .topics import KIND_HEADINGS, TopicRules, assign, check_wanted, clean_heading
 from .view import LinkInfo
 
-# ASCII punctuation that can start Markdown syntax inline; backslash-escaped (CommonMark allows
-# escaping any ASCII punctuation), so text renders as itself.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>()#+!|~&$])")
+# What would be Markdown (CommonMark + GFM + GitHub's math) anywhere in a line, backslash-escaped
+# (CommonMark allows escaping any ASCII punctuation): link and image brackets, emphasis and
+# code, strikethrough and math (their closing half may be in another piece of the same line, so
+# always); `_` only at a word's edge (GFM ignores it inside words); `<` before a tag, comment or
+# autolink; `&` before an entity; a backslash that would escape what follows it (or the line's
+# next piece: at the end).
+_MD_INLINE = re.compile(
+    r"[\[\]*`~$]"
+    r"|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])"
+    r"|<(?=[A-Za-z/!?])"
+    r"|&(?=#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)"
+    r"|\\(?=[!-/:-@\[-`{-~]|$)"
+)
+# What would start a block at the start of a line: heading, quote, list item, thematic break,
+# setext underline, table row, fence (backticks and tildes are escaped anyway).
+_MD_BLOCK_START = re.compile(r"^(?:[#>+=|-]|\d{1,9}(?=[.)]))")
 _MERMAID_UNSAFE = re.compile(r"[^\w\s.,'()?!+\-/]")
 # An `@` after a character that can end the local part of an address, for GFM (`.+-_` and
 # alphanumerics) and linkify-it (which adds `;:&=$,"`), or anything RFC 5322 allows there.
 _ADDRESS_AT = re.compile(r"(?<=[A-Za-z0-9.!#$%&'*+/=?^_`{|}~;:,\"-])@(?=\S)")
-KIND_HEADINGS = {
-    Kind.PAPER: "Papers",
-    Kind.CODE: "Code",
-    Kind.DATASET: "Datasets",
-    Kind.MODEL: "Models",
-    Kind.POST: "Posts",
-    Kind.ARTICLE: "Articles",
-    Kind.VIDEO: "Videos",
-    Kind.PAGE: "Pages",
-}
 
 
 def md(text: str) -> str:
-    """`text` as inert Markdown: one line, every syntax character escaped."""
+    """`text` as inert Markdown on one line: it renders as itself, wherever on a line it is put,
+    and only what would change the rendering is escaped."""
     folded = _ADDRESS_AT.sub("\uff20", " ".join(clean(text).split()))
-    escaped = _MD_SPECIAL.sub(r"\\\1", folded)
-    # a leading "1." or "-" would not start a list here (we never start a line with text),
-    # but a leading "=" or "-" under a paragraph could make a setext heading: escape it too
-    return re.sub(r"^([=\-.])", r"\\\1", escaped)
+    escaped = _MD_INLINE.sub(lambda m: "\\" + m.group(), folded)
+    start = _MD_BLOCK_START.match(escaped)
+    if start is None:
+        return escaped
+    if start.group()[0].isdigit():  # "1. " or "1) " would start an ordered list
+        end = start.end()
+        return escaped[:end] + "\\" + escaped[end:]
+    return "\\" + escaped
 
 
 def _link(label: str, url: str) -> str:
@@ -95,17 +108,27 @@ def _desc(text: str) -> str:
 def group(
     infos: Iterable[LinkInfo], rules: TopicRules, topics: Iterable[str] | None = None
 ) -> list[Group]:
-    """Links grouped by topic: topics in the order of the topic file, then the others
-    alphabetically; within a topic papers first (newest first), then code, datasets, models,
-    posts, articles, pages."""
+    """Links grouped by topic (giant topics split, see `topics.assign`): topics in the order of
+    the topic file, then the others alphabetically, each subgroup right after the topic it was
+    split from; within a topic papers first (newest first), then code, datasets, models, posts,
+    articles, videos, pages.  `topics` keeps only those (and their subgroups)."""
+    infos = list(infos)
+    assignment = assign(infos, rules)
     by_topic: dict[str, list[LinkInfo]] = {}
-    for info in infos:
-        by_topic.setdefault(topic_of(info, rules), []).append(info)
-    order = [t.name for t in rules.topics if t.name in by_topic]
-    order += sorted(t for t in by_topic if t not in order)
+    for info, topic in zip(infos, assignment.topics, strict=True):
+        by_topic.setdefault(topic, []).append(info)
+    parents = assignment.parents
+    tops = [t.name for t in rules.topics if t.name in by_topic or t.name in parents.values()]
+    tops += sorted(
+        {parents.get(t, t) for t in by_topic} - set(tops), key=lambda t: (t.casefold(), t)
+    )
+    order = []
+    for top in tops:
+        order += [top] if top in by_topic else []
+        order += [t for t in by_topic if parents.get(t) == top]  # in the order they were made
     if topics is not None:
-        wanted = check_wanted(topics, rules, by_topic)
-        order = [t for t in order if t in wanted]
+        wanted = check_wanted(topics, rules, [*by_topic, *parents.values()])
+        order = [t for t in order if assignment.selects(t, wanted)]
     return [
         Group(name, rules.descriptions.get(name, ""), tuple(sorted(by_topic[name], key=_sort_key)))
         for name in order
@@ -123,7 +146,8 @@ def _context(info: LinkInfo) -> str:
     if not mentions:
         return ""
     first = mentions[0]
-    where = f"*{md(first.section)}*" if first.section else md(first.file)
+    section = clean_heading(first.section)
+    where = f"*{md(section)}*" if section else md(first.file)
     more = f" (cited {len(mentions)} times)" if len(mentions) > 1 else ""
     return f"Cited in {where}{more}: “{md(first.context)}”"
 
@@ -142,7 +166,7 @@ def _paper(info: LinkInfo) -> list[str]:
         meta.append(_link("PDF", info.pdf_url))
     if link.code:
         meta.append(_link("code", link.code))
-    lines = [f"- **{_link(info.title, link.url)}**", "", "  " + " · ".join(meta)]
+    lines = [f"- **{_link(info.title, link.url)}**{_gone(info)}", "", "  " + " · ".join(meta)]
     context = _context(info)
     if context:
         lines += ["", "  " + context]
@@ -158,16 +182,21 @@ def _paper(info: LinkInfo) -> list[str]:
     return lines
 
 
+def _gone(info: LinkInfo) -> str:
+    """The mark of a link the notes no longer cite (shown only with `--include-gone`)."""
+    return " *(no longer cited in the notes)*" if info.link.status is Status.GONE else ""
+
+
 def _other(info: LinkInfo) -> list[str]:
     link = info.link
     if link.kind is Kind.CODE:
-        head = f"- **{_link(link.id, link.url)}**"
+        head = f"- **{_link(link.id, link.url)}**{_gone(info)}"
         if link.title or link.auto_title:
             head += " — " + md(link.display_title)
         if info.description:
             head += ": " + md(info.description)
     else:
-        head = f"- **{_link(info.title, link.url)}**"
+        head = f"- **{_link(info.title, link.url)}**{_gone(info)}"
         who = _authors(info)
         extra = [x for x in (who, info.year) if x]
         if extra:
@@ -203,6 +232,22 @@ def _timeline(groups: list[Group]) -> list[str]:
     return [*lines, "```"]
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _heading(name: str) -> str:
+    """A topic name as an ATX heading's text: a closing run of `#` (after a space, or all of
+    it) would be dropped, so its first `#` is escaped unless it already is."""
+    text = md(name)
+    run = len(text) - len(text.rstrip("#"))
+    start = len(text) - run
+    backslashes = start - len(text[:start].rstrip("\\"))
+    if run and backslashes % 2 == 0 and (start == 0 or text[start - 1] == " "):
+        return f"{text[:start]}\\{text[start:]}"
+    return text
+
+
 def render_markdown(groups: list[Group], source: str = "data/links.csv") -> str:
     """The reading list as Markdown."""
     total = sum(len(g.infos) for g in groups)
@@ -211,7 +256,8 @@ def render_markdown(groups: list[Group], source: str = "data/links.csv") -> str:
     out = [
         "# Reading list",
         "",
-        f"{total} links from `{md(source)}` in {len(groups)} topics, generated by paperindex. "
+        f"{_count(total, 'link')} from `{md(source)}` in {_count(len(groups), 'topic')}, "
+        "generated by paperindex. "
         "Papers first (newest first), then code, datasets, models, posts, articles and pages.",
         "",
         "## Contents",
@@ -228,7 +274,7 @@ def render_markdown(groups: list[Group], source: str = "data/links.csv") -> str:
     if timeline:
         out += ["", "## Timeline of the papers", "", *timeline]
     for g in groups:
-        out += ["", f"## {md(g.name)}", ""]
+        out += ["", f"## {_heading(g.name)}", ""]
         if g.description:
             out += [f"*{md(g.description)}*", ""]
         kind = None
@@ -290,6 +336,8 @@ def _json_link(info: LinkInfo) -> dict[str, Any]:
 class MarkdownExporter(Exporter):
     """The reading list as Markdown."""
 
+    groups_by_topic = True
+    """A reading list: links the notes no longer cite are left out unless asked for."""
     name = "md"
     default_file = "READING_LIST.md"
     description = "reading list grouped by topic, Markdown"
@@ -301,6 +349,7 @@ class MarkdownExporter(Exporter):
 class JsonExporter(Exporter):
     """The reading list as JSON."""
 
+    groups_by_topic = True
     name = "json"
     default_file = "reading-list.json"
     description = "reading list grouped by topic, JSON"

@@ -1,33 +1,117 @@
 """Which topic each link belongs to, for reading lists and `--topic` filters.
 
-In order: the curated `topic` column; else the rules of `data/topics.toml`, matched against the
-thread the link was cited in (not the whole section), its title, abstract, description and arXiv
-categories, the topic with the most matching keywords winning (ties: the first in the file);
-else the section heading it was cited under.
+In order: the curated `topic` column; else the topic whose rules match most often (ties: the
+first in the file) in the thread the link was cited in (not the whole section), its excerpt,
+label, title, abstract and description, and its arXiv categories; else the first heading it was
+cited under that says what it is about (cleaned of HTML, Markdown, numbering and emoji; a
+catch-all such as "Misc" or "讨论&杂谈" does not count); else the name of its arXiv primary
+category; else a catch-all heading; else "Unsorted".  Then no topic may hold more than a share of
+all links (default 25%, at most 40): a bigger one is split into subgroups named for what their
+links share (arXiv category, venue, a title word).
+
+Rules come from the first of: a file given (`--topics FILE`), `topics.toml` beside the
+catalogue, the general taxonomy shipped in the package (`taxonomy.toml` here).
+
+    [split]                 # optional
+    max_share = 0.25        # no topic holds more than this share of the links …
+    max_links = 40          # … or more than this many …
+    min_links = 8           # … but a topic this small is never split
 
     [[topic]]
     name = "Mixture of experts"
     description = "Sparse expert models: routing, capacity, systems."
-    keywords = ["moe", "mixture-of-experts", "expert"]      # case-insensitive substrings
-    patterns = ["\\\\bmixtral\\\\b"]                            # Python regexes, case-insensitive
+    keywords = ["mixture of experts", "moe", "router*", "混合专家"]
+    patterns = ["\\\\bswitch[- ]transformers?\\\\b"]          # Python regexes, case-insensitive
     categories = []                                         # arXiv categories, exact
+
+Keywords are case-insensitive.  In Latin script a keyword matches whole words only: `elicit`
+does not match "Elicits", `expert` not "Experts"; a trailing `*` makes it a prefix (`expert*`),
+and spaces and hyphens in a keyword match any run of spaces and hyphens ("long context" matches
+"long-context").  A keyword holding CJK characters matches as a substring (Chinese has no
+spaces between words).
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
+from ..model import Kind
 from .view import LinkInfo
 
 DEFAULT_TOPICS = Path("data/topics.toml")
+"""Where the repository's own reading list keeps its topics (beside the shipped catalogue)."""
+TOPICS_FILE = "topics.toml"
+"""The file name looked for beside the catalogue."""
+PACKAGED = "the general taxonomy shipped with paperindex"
+"""`TopicRules.source` of the packaged taxonomy."""
+KIND_HEADINGS = {
+    Kind.PAPER: "Papers",
+    Kind.CODE: "Code",
+    Kind.DATASET: "Datasets",
+    Kind.MODEL: "Models",
+    Kind.POST: "Posts",
+    Kind.ARTICLE: "Articles",
+    Kind.VIDEO: "Videos",
+    Kind.PAGE: "Pages",
+}
+"""How each kind is named where links are grouped by kind."""
+
+_LATIN_WORD = re.compile(r"[0-9a-z\u00c0-\u024f]+")
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff]")
+_KEYWORD_SEPARATORS = re.compile(r"[\s\-_/.']+")
 
 
 class TopicsError(ValueError):
-    """The topic file is malformed; the message says where."""
+    """The topic file is malformed (or missing); the message says where."""
+
+
+class UnknownChoiceError(ValueError):
+    """A value that is not among the valid ones (an unknown topic or kind); the message lists
+    the valid ones.  The command line exits 2 for it, as for any bad argument."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What topic rules are matched against: the text lower-cased, and its Latin words."""
+
+    text: str
+    words: str
+    """The Latin words of `text`, each between single spaces (`" long context window "`)."""
+
+    @classmethod
+    def of(cls, text: str) -> Evidence:
+        lowered = text.lower()
+        return cls(lowered, " " + " ".join(_LATIN_WORD.findall(lowered)) + " ")
+
+
+def _keyword_needle(keyword: str) -> tuple[str, bool]:
+    """What to look for, and where: (needle, in the words) or (substring, in the text)."""
+    lowered = keyword.strip().lower()
+    if _CJK.search(lowered):
+        return lowered, False
+    prefix = lowered.endswith("*")
+    words = _LATIN_WORD.findall(lowered.rstrip("*"))
+    return " " + " ".join(words) + ("" if prefix else " "), True
+
+
+def _check_keyword(keyword: str) -> str:
+    """Why `keyword` cannot work as a word match, or ""."""
+    lowered = keyword.strip().lower()
+    if not lowered.rstrip("*").strip():
+        return "empty keyword"
+    if _CJK.search(lowered):
+        return ""
+    rest = _LATIN_WORD.sub("", _KEYWORD_SEPARATORS.sub("", lowered.rstrip("*")))
+    if rest:
+        return f"keyword {keyword!r}: {rest!r} is not matched as a word; use a pattern"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -39,21 +123,49 @@ class Topic:
     keywords: tuple[str, ...] = ()
     patterns: tuple[re.Pattern[str], ...] = ()
     categories: tuple[str, ...] = ()
+    _needles: tuple[tuple[str, bool], ...] = field(
+        init=False, repr=False, compare=False, default=()
+    )
 
-    def score(self, text: str, categories: Iterable[str]) -> int:
-        """How many of this topic's rules match."""
-        hits = sum(1 for k in self.keywords if k in text)
-        hits += sum(1 for p in self.patterns if p.search(text))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_needles", tuple(_keyword_needle(k) for k in self.keywords))
+
+    def score(self, evidence: Evidence | str, categories: Iterable[str] = ()) -> int:
+        """How many of this topic's rules match (each keyword, pattern, category once)."""
+        if isinstance(evidence, str):
+            evidence = Evidence.of(evidence)
+        hits = sum(
+            1
+            for needle, in_words in self._needles
+            if needle in (evidence.words if in_words else evidence.text)
+        )
+        hits += sum(1 for p in self.patterns if p.search(evidence.text))
         hits += sum(1 for c in self.categories if c in categories)
         return hits
 
 
 @dataclass(frozen=True)
+class Split:
+    """When a topic is too big and is split into subgroups."""
+
+    max_share: float = 0.25
+    max_links: int = 40
+    min_links: int = 8
+
+    def limit(self, total: int) -> int:
+        """The most links one topic may hold in a reading list of `total` links."""
+        return max(self.min_links, min(self.max_links, int(self.max_share * total)))
+
+
+@dataclass(frozen=True)
 class TopicRules:
-    """All topics of a topic file, in file order."""
+    """All topics of a topic file, in file order, and where they came from."""
 
     topics: tuple[Topic, ...] = ()
     descriptions: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+    """The file the rules were read from, or `PACKAGED`; empty when there are none."""
+    split: Split = field(default_factory=Split)
 
 
 def load_topics(path: Path = DEFAULT_TOPICS) -> TopicRules:
@@ -61,52 +173,113 @@ def load_topics(path: Path = DEFAULT_TOPICS) -> TopicRules:
     if not path.exists():
         return TopicRules()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
         raise TopicsError(f"{path}: {exc}") from exc
-    topics = []
-    for n, entry in enumerate(data.get("topic", []), 1):
-        where = f"{path}: topic #{n}"
-        name = entry.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise TopicsError(f"{where}: needs a name")
-        unknown = set(entry) - {"name", "description", "keywords", "patterns", "categories"}
-        if unknown:
-            raise TopicsError(f"{where} ({name}): unknown key(s) {', '.join(sorted(unknown))}")
-        try:
-            patterns = tuple(re.compile(p, re.I) for p in entry.get("patterns", []))
-        except re.error as exc:
-            raise TopicsError(f"{where} ({name}): bad pattern: {exc}") from exc
-        topics.append(
-            Topic(
-                name=name.strip(),
-                description=str(entry.get("description", "")).strip(),
-                keywords=tuple(str(k).lower() for k in entry.get("keywords", [])),
-                patterns=patterns,
-                categories=tuple(entry.get("categories", [])),
-            )
-        )
+    return parse_topics(text, str(path))
+
+
+def packaged_topics() -> TopicRules:
+    """The general taxonomy shipped inside the package."""
+    text = resources.files(__package__).joinpath("taxonomy.toml").read_text(encoding="utf-8")
+    return parse_topics(text, PACKAGED)
+
+
+def find_topics(catalogue: Path, topics_file: Path | None = None) -> TopicRules:
+    """The rules to group by: `topics_file` (else `FileNotFoundError`), else `topics.toml`
+    beside the catalogue, else the packaged general taxonomy."""
+    if topics_file is not None:
+        if not topics_file.is_file():
+            raise FileNotFoundError(f"{topics_file}: no such topics file")
+        return load_topics(topics_file)
+    beside = catalogue.parent / TOPICS_FILE
+    if beside.is_file():
+        return load_topics(beside)
+    return packaged_topics()
+
+
+def parse_topics(text: str, name: str) -> TopicRules:
+    """The rules in the TOML `text` (of file `name`, for messages)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TopicsError(f"{name}: {exc}") from exc
+    unknown = set(data) - {"topic", "split"}
+    if unknown:
+        raise TopicsError(f"{name}: unknown table(s) {', '.join(sorted(unknown))}")
+    topics = [
+        _topic(entry, f"{name}: topic #{n}") for n, entry in enumerate(data.get("topic", []), 1)
+    ]
     names = [t.name for t in topics]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise TopicsError(f"{path}: topic(s) named twice: {', '.join(dupes)}")
-    return TopicRules(tuple(topics), {t.name: t.description for t in topics})
+        raise TopicsError(f"{name}: topic(s) named twice: {', '.join(dupes)}")
+    return TopicRules(
+        tuple(topics),
+        {t.name: t.description for t in topics},
+        name,
+        _split(data.get("split", {}), name),
+    )
 
 
-def evidence(info: LinkInfo) -> str:
-    """The text topic rules are matched against, lower-cased: threads, contexts, title,
-    abstract, description."""
-    link = info.link
+def _topic(entry: dict[str, object], where: str) -> Topic:
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise TopicsError(f"{where}: needs a name")
+    unknown = set(entry) - {"name", "description", "keywords", "patterns", "categories"}
+    if unknown:
+        raise TopicsError(f"{where} ({name}): unknown key(s) {', '.join(sorted(unknown))}")
+    lists = {}
+    for key in ("keywords", "patterns", "categories"):
+        value = entry.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise TopicsError(f"{where} ({name}): {key} must be a list of strings")
+        lists[key] = value
+    for keyword in lists["keywords"]:
+        problem = _check_keyword(keyword)
+        if problem:
+            raise TopicsError(f"{where} ({name}): {problem}")
+    try:
+        patterns = tuple(re.compile(p, re.I) for p in lists["patterns"])
+    except re.error as exc:
+        raise TopicsError(f"{where} ({name}): bad pattern: {exc}") from exc
+    return Topic(
+        name=name.strip(),
+        description=str(entry.get("description", "")).strip(),
+        keywords=tuple(lists["keywords"]),
+        patterns=patterns,
+        categories=tuple(lists["categories"]),
+    )
+
+
+def _split(data: object, name: str) -> Split:
+    if not isinstance(data, dict):
+        raise TopicsError(f"{name}: [split] must be a table")
+    unknown = set(data) - {"max_share", "max_links", "min_links"}
+    if unknown:
+        raise TopicsError(f"{name}: [split]: unknown key(s) {', '.join(sorted(unknown))}")
+    split = Split()
+    share = data.get("max_share", split.max_share)
+    most = data.get("max_links", split.max_links)
+    least = data.get("min_links", split.min_links)
+    if not isinstance(share, int | float) or not 0 < share <= 1:
+        raise TopicsError(f"{name}: [split] max_share must be a number in (0, 1]")
+    if not isinstance(most, int) or not isinstance(least, int) or most < 1 or least < 1:
+        raise TopicsError(f"{name}: [split] max_links and min_links must be whole numbers >= 1")
+    return Split(float(share), most, least)
+
+
+def evidence(info: LinkInfo) -> Evidence:
+    """What topic rules are matched against: threads, excerpts and labels of the link's
+    mentions, its title, abstract and description."""
     parts = [info.title, info.abstract, info.description]
-    for m in link.mentions:
+    for m in info.link.mentions:
         parts += [m.thread, m.context, m.label]
-    return "\n".join(p for p in parts if p).lower()
+    return Evidence.of("\n".join(p for p in parts if p))
 
 
-def topic_of(info: LinkInfo, rules: TopicRules) -> str:
-    """The topic of one link (see the module docstring for the order)."""
-    if info.link.topic:
-        return info.link.topic
+def best_topic(info: LinkInfo, rules: TopicRules) -> str:
+    """The topic whose rules match `info` most often (ties: the earlier one), or ""."""
     text = evidence(info)
     categories = info.facts.categories
     best, best_score = "", 0
@@ -114,22 +287,357 @@ def topic_of(info: LinkInfo, rules: TopicRules) -> str:
         score = topic.score(text, categories)
         if score > best_score:
             best, best_score = topic.name, score
+    return best
+
+
+def topic_of(info: LinkInfo, rules: TopicRules) -> str:
+    """The topic of one link before giant topics are split (see the module docstring)."""
+    if info.link.topic:
+        return info.link.topic
+    best = best_topic(info, rules)
     if best:
         return best
-    section = next((m.section for m in info.link.mentions if m.section), "")
-    return section or "Unsorted"
+    headings = [clean_heading(m.section) for m in info.link.mentions]
+    specific = next((h for h in headings if h and not is_catch_all(h)), "")
+    if specific:
+        return specific
+    category = category_name(info.facts.primary_category)
+    if category:
+        return category
+    return next((h for h in headings if h), "") or "Unsorted"
 
 
-def assign_topics(infos: Iterable[LinkInfo], rules: TopicRules) -> list[str]:
-    """The topic of each link, in order."""
-    return [topic_of(info, rules) for info in infos]
+# --- headings -----------------------------------------------------------------------------------
+
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>")
+_MD_IMAGE = re.compile(
+    r"!\[[^\[\]]{0,300}\](?:\([^()\s]{0,2000}(?:\s+\"[^\"]{0,300}\")?\)|\[[^\[\]]{0,300}\])?"
+)
+_MD_LINK = re.compile(
+    r"\[([^\[\]]{0,300})\](?:\([^()\s]{0,2000}(?:\s+\"[^\"]{0,300}\")?\)|\[[^\[\]]{0,300}\])"
+)
+_EMPHASIS = re.compile(r"\*+|~~+|`+|(?<![0-9A-Za-z])_+|_+(?![0-9A-Za-z])")
+_EMOJI = re.compile(
+    "[\u200d\u20e3\ufe0e\ufe0f\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2900-\u297f"
+    "\u2b00-\u2bff\u3030\u303d\u3297\u3299\U0001f000-\U0001faff\U000e0020-\U000e007f]"
+)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});")
+_NUMBERING = re.compile(
+    r"^(?:"
+    r"\d{1,3}(?:\.\d{1,3})+\.?"  # 1.1, 1.2.3, 1.1.
+    r"|\d{1,3}[.)、:：．]"  # 6.  6)  6、
+    r"|[(（]\d{1,3}[)）]"  # (6)
+    r"|[一二三四五六七八九十百]{1,4}[、.．]"  # 一、
+    r"|[(（][一二三四五六七八九十]{1,3}[)）]"  # （一）
+    r"|(?:[IVX]{1,5}|[ivx]{1,5})\.(?=\s)"  # IV.
+    r"|第[一二三四五六七八九十百\d]{1,4}[章节部分篇]"  # 第一章
+    r")\s*"
+)
+_EDGE_PUNCTUATION = " \t-–—|·•:：,，;；.。/\\>*#"
+
+
+def clean_heading(heading: str) -> str:
+    """A heading as a topic name: HTML tags and anchors, Markdown images (badges), link
+    syntax, emphasis, emoji and leading numbering (`6.`, `1.1`, `一、`) removed; "" when
+    nothing is left."""
+    text = _HTML_COMMENT.sub(" ", heading)
+    text = _MD_IMAGE.sub(" ", text)
+    text = _MD_LINK.sub(lambda m: m.group(1), text)
+    text = _HTML_TAG.sub(" ", text)
+    text = _ENTITY.sub(_entity, text)
+    text = _EMOJI.sub(" ", text)
+    text = _EMPHASIS.sub("", text)
+    text = " ".join(text.split()).strip(_EDGE_PUNCTUATION)
+    while True:  # "1. 1.1 Intro"
+        stripped = _NUMBERING.sub("", text, count=1).strip(_EDGE_PUNCTUATION)
+        if stripped == text:
+            break
+        text = stripped
+    return text
+
+
+def _entity(m: re.Match[str]) -> str:
+    import html
+
+    return html.unescape(m.group())
+
+
+_CATCH_ALL_WORDS = frozenset(
+    """misc miscellaneous other others unsorted uncategorized uncategorised unclassified general
+    various random todo more additional extra short quick brief notes note links link resources
+    resource stuff things items discussion discussions questions question answers answer qa faq
+    chat chats chatter paper papers reading readings and the of etc""".split()
+)
+_CATCH_ALL_CJK = ("简短", "其他", "其它", "杂谈", "杂项", "杂记", "讨论", "问答", "闲聊", "未分类",
+                  "零散", "综合", "更多", "和", "与", "及")  # fmt: skip
+
+
+def is_catch_all(heading: str) -> bool:
+    """Whether a (cleaned) heading only says "everything else": every word of it is one of
+    misc, other, unsorted, discussion, Q&A, notes, links …, or 杂谈, 讨论, 问答, 其他, 简短 …"""
+    lowered = heading.lower()
+    cjk = re.sub(r"[\sA-Za-z0-9&/+,，、·.\-_:：!?！？()（）]+", "", lowered)
+    for word in sorted(_CATCH_ALL_CJK, key=len, reverse=True):
+        cjk = cjk.replace(word, "")
+    if cjk:
+        return False
+    words = re.findall(r"[a-z]+", lowered)
+    return all(w in _CATCH_ALL_WORDS or w in ("q", "a") for w in words)
+
+
+# --- arXiv categories ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _category_names() -> dict[str, str]:
+    text = resources.files(__package__).joinpath("arxiv-categories.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    names: dict[str, str] = {**data["archives"], **data["categories"]}
+    return names
+
+
+def category_name(category: str) -> str:
+    """arXiv's name for a category (`cs.CL` → "Computation and Language"), else its archive's
+    ("Computer Science"), else ""."""
+    if not category:
+        return ""
+    names = _category_names()
+    return names.get(category) or names.get(category.split(".", 1)[0], "")
+
+
+# --- splitting giant topics ---------------------------------------------------------------------
+
+_GENERIC = frozenset(
+    """a an the on of for in into to and or with without from via towards toward is are was were
+    be how what when why which who do does can could should we our us your you by at as it its
+    this that these those not no all any new using use based approach approaches method methods
+    model models modeling modelling learning large language languages neural network networks
+    deep study studies paper analysis toward beyond through better improving improved improve
+    task tasks framework system systems more than one two vs versus via open towards make
+    makes making simple effective efficient general generalist good need all code paper papers
+    github arxiv pdf link links project page repo official implementation website blog see
+    also here https http com org www html abs""".split()
+)
+_VENUE_YEAR = re.compile(r"(?:19|20)\d{2}|['’]\d{2}\b|\d+(?:st|nd|rd|th)\b")
+
+
+# Kinds of evidence for a subgroup, most trusted first: the author's own heading, arXiv's
+# category, the venue, a word the links share.
+_HEADING, _CATEGORY, _VENUE, _WORDS = 3, 2, 1, 0
+_Label = tuple[int, str]
+
+
+@dataclass
+class _Facets:
+    """What one link is about, for splitting: labels (rank, text; words by their stem), the
+    words as written, its kind and its year."""
+
+    labels: set[_Label]
+    words: list[tuple[str, str]]
+    """(stem, as written) of each word among the labels."""
+    kind: Kind
+    year: str
+
+
+_WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f][0-9A-Za-z\u00c0-\u024f'-]*")
+_URLISH = re.compile(r"\S*(?:://|www\.)\S*|\]\([^)\s]*\)?")
+
+
+def _facets(info: LinkInfo, parent: str, skip: frozenset[str]) -> _Facets:
+    """The heading the link was cited under, its arXiv category's name, its venue, and the
+    words of its title, label, description and excerpt (not those in `skip`)."""
+    headings = (clean_heading(m.section) for m in info.link.mentions)
+    heading = next((h for h in headings if h and not is_catch_all(h)), "")
+    category = category_name(info.facts.primary_category)
+    venue = " ".join(_VENUE_YEAR.sub(" ", info.venue).split()).strip(" ,;:()-")
+    labels = {
+        (rank, text)
+        for rank, text in ((_HEADING, heading), (_CATEGORY, category), (_VENUE, venue))
+        if text and text != parent
+    }
+    first = info.link.mentions[0] if info.link.mentions else None
+    said = _URLISH.sub(" ", f"{first.label} {first.context}") if first else ""
+    words: list[tuple[str, str]] = []
+    for surface in _WORD.findall(" ".join((info.title, info.description, said))):
+        surface = surface.strip("'-")
+        word = surface.lower()
+        stem = _stem(word)
+        if len(word) < 3 or word.isdigit() or {word, stem} & _GENERIC or stem in skip:
+            continue
+        if (_WORDS, stem) not in labels:
+            labels.add((_WORDS, stem))
+            words.append((stem, surface))
+    return _Facets(labels, words, info.link.kind, info.year)
+
+
+def _stem(word: str) -> str:
+    """Plural to singular, roughly: enough that "Agents" and "agent" are one subgroup."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def split_topic(
+    name: str, infos: Sequence[LinkInfo], limit: int, rules: TopicRules | None = None
+) -> list[tuple[str, list[int]]]:
+    """`infos` (one topic, more than `limit` links) as subgroups of at most `limit` links each:
+    (name, indexes into `infos`), what is left under `name` first.
+
+    Greedy, most trusted evidence first: while what is left is too big, take the heading the
+    links were cited under that the most of them share, then arXiv's category name, then the
+    venue, then a word of their titles and excerpts (not one of the topic's own name or
+    keywords, nor one more than half of them share: it says nothing about a subgroup); a
+    subgroup holds at most `limit` and at least `limit // 8` links (2 or more).  What is left
+    takes a label all of it shares, if there is one.  What is still too big is split by kind,
+    then by year, then into numbered parts.  Subgroups of a catch-all ("Misc") are named by
+    their label alone.
+    """
+    skip = {_stem(w) for w in _LATIN_WORD.findall(name.lower())}
+    rule = next((t for t in rules.topics if t.name == name), None) if rules else None
+    for keyword in rule.keywords if rule else ():
+        skip |= {_stem(w) for w in _LATIN_WORD.findall(keyword.lower())}
+    facets = [_facets(info, name, frozenset(skip)) for info in infos]
+    written: dict[str, Counter[str]] = {}
+    for f in facets:
+        for stem, surface in f.words:
+            written.setdefault(stem, Counter())[surface] += 1
+    least, half = max(2, limit // 8), len(infos) // 2
+    shared: Counter[_Label] = Counter()
+    for f in facets:
+        shared.update(f.labels)
+    telling = {label for label, n in shared.items() if n <= half or label[0] != _WORDS}
+    prefix = "" if is_catch_all(name) else f"{name}: "
+    left = set(range(len(infos)))
+    groups: list[tuple[str, list[int]]] = []
+    while left:
+        counts: Counter[_Label] = Counter()
+        for i in left:
+            counts.update(facets[i].labels)
+        if len(left) <= limit:  # it fits: named after what all of it shares, if anything
+            fitting = [(*label, n) for label, n in counts.items() if n == len(left)]
+        else:
+            fitting = [(*label, n) for label, n in counts.items() if least <= n <= limit]
+        fitting = [f for f in fitting if f[:2] in telling]
+        if not fitting:
+            break
+        rank, text, _ = max(fitting, key=lambda f: (f[0], f[2], f[1]))  # most trusted, most links
+        members = sorted(i for i in left if (rank, text) in facets[i].labels)
+        left -= set(members)
+        shown = _written(written[text]) if rank == _WORDS else text
+        groups.append((f"{prefix}{shown}", members))
+    rest = sorted(left)
+    if len(rest) > limit:
+        groups += _by_kind_year_parts(name, rest, facets, limit)
+        rest = []
+    return ([(name, rest)] if rest else []) + groups
+
+
+def _written(forms: Counter[str]) -> str:
+    """A word as the links write it most often, capitalised when it is all lower-case."""
+    word = forms.most_common(1)[0][0]
+    return word[:1].upper() + word[1:] if word.islower() else word
+
+
+def _by_kind_year_parts(
+    name: str, members: list[int], facets: list[_Facets], limit: int
+) -> list[tuple[str, list[int]]]:
+    """Last resorts, each only where the one before leaves a group too big: by kind of link,
+    by year, then numbered parts."""
+    out: list[tuple[str, list[int]]] = []
+    for kind_name, by_kind in _partition(
+        name, members, lambda i: KIND_HEADINGS[facets[i].kind], limit
+    ):
+        if len(by_kind) <= limit:
+            out.append((kind_name, by_kind))
+            continue
+        for year_name, by_year in _partition(
+            kind_name, by_kind, lambda i: facets[i].year or "year unknown", limit
+        ):
+            if len(by_year) <= limit:
+                out.append((year_name, by_year))
+                continue
+            parts = -(-len(by_year) // limit)
+            size = -(-len(by_year) // parts)
+            out += [
+                (f"{year_name} (part {p + 1} of {parts})", by_year[p * size : (p + 1) * size])
+                for p in range(parts)
+            ]
+    return out
+
+
+def _partition(
+    name: str, members: list[int], key: Callable[[int], str], limit: int
+) -> list[tuple[str, list[int]]]:
+    """`members` by `key` as `name: key` groups, or all under `name` when they share one."""
+    by: dict[str, list[int]] = {}
+    for i in members:
+        by.setdefault(key(i), []).append(i)
+    if len(by) < 2:
+        return [(name, members)]
+    return [(f"{name}: {k}", by[k]) for k in sorted(by, key=lambda k: (-len(by[k]), k))]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The topic of each link, in order, and the topic each subgroup was split from."""
+
+    topics: list[str]
+    parents: dict[str, str]
+
+    def selects(self, topic: str, wanted: set[str]) -> bool:
+        """Whether `topic` is one of `wanted` or a subgroup of one."""
+        return topic in wanted or self.parents.get(topic, "") in wanted
+
+
+def assign(infos: Sequence[LinkInfo], rules: TopicRules) -> Assignment:
+    """Every link's topic, giant topics split (see `split_topic`) unless curated: a topic
+    people wrote into the catalogue is theirs to size."""
+    topics = [topic_of(info, rules) for info in infos]
+    limit = rules.split.limit(len(infos))
+    members: dict[str, list[int]] = {}
+    for i, topic in enumerate(topics):
+        members.setdefault(topic, []).append(i)
+    parents: dict[str, str] = {}
+    taken = set(members)
+    for topic, indexes in members.items():
+        curated = all(infos[i].link.topic == topic for i in indexes)
+        if len(indexes) <= limit or curated:
+            continue
+        for sub, chosen in split_topic(topic, [infos[i] for i in indexes], limit, rules):
+            if sub != topic:
+                unique, n = sub, 1
+                while unique in taken:
+                    n += 1
+                    unique = f"{sub} ({n})"
+                taken.add(unique)
+                parents[unique] = topic
+                for c in chosen:
+                    topics[indexes[c]] = unique
+    return Assignment(topics, parents)
+
+
+def assign_topics(infos: Sequence[LinkInfo], rules: TopicRules) -> list[str]:
+    """The topic of each link, in order (giant topics split)."""
+    return assign(infos, rules).topics
 
 
 def check_wanted(wanted: Iterable[str], rules: TopicRules, present: Iterable[str]) -> set[str]:
-    """`wanted` as a set, or `ValueError` naming the topics that neither the rules nor the
-    links (curated topics, section headings) know."""
+    """`wanted` as a set, or `UnknownChoiceError` naming the topics that neither the rules nor
+    the links (curated topics, headings, subgroups) know, and the ones they do."""
     wanted = set(wanted)
-    unknown = wanted - {t.name for t in rules.topics} - set(present)
+    present = list(dict.fromkeys(present))
+    known = [t.name for t in rules.topics] + [p for p in present if p not in rules.descriptions]
+    unknown = wanted - set(known)
     if unknown:
-        raise ValueError(f"unknown topic(s): {', '.join(sorted(unknown))}")
+        raise UnknownChoiceError(
+            f"unknown topic(s): {', '.join(sorted(unknown))}; topics are {', '.join(known)}"
+        )
     return wanted
+
+
+def kind_names() -> str:
+    """The valid `--kind` values, for messages."""
+    return ", ".join(k.value for k in Kind)
