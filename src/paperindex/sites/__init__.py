@@ -7,6 +7,7 @@ identity, keys, fallback titles, accounts, PDF links — asks `site_for(source)`
 from __future__ import annotations
 
 from ..model import Kind
+from . import papers, proceedings, publishers
 from .arxiv import Arxiv
 from .base import Ref, Site
 from .code import GitHub, HuggingFace, Replicate
@@ -20,6 +21,7 @@ from .web import Web
 SITES: tuple[Site, ...] = (
     Arxiv(), OpenReview(), Doi(), Acl(), GitHub(), HuggingFace(), Replicate(), Twitter(),
     YouTube(), Bilibili(),
+    *papers.MORE_SITES, *proceedings.SITES, *publishers.SITES,
 )  # fmt: skip
 WEB = Web()
 """Every host no registered site claims."""

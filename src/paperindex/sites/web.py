@@ -66,6 +66,8 @@ def _is_identifying(param: str) -> bool:
 
 
 def _kind(host: str, path: str) -> Kind:
+    if path.lower().endswith(".pdf"):  # a paper or a report, until metadata says otherwise
+        return Kind.PAPER
     if host in _ARTICLE_HOSTS or host.endswith((".substack.com", ".medium.com")):
         return Kind.ARTICLE
     if host.startswith(("blog.", "news.")):
