@@ -74,13 +74,18 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+ARXIV_ONLY = ["--source", "arxiv"]
+"""The other sources have their own tests; a refresh in a subprocess must not try to reach them."""
+PYTHON_M = [sys.executable, "-m", "paperindex"]
+
+
 def files(project: Path) -> list[str]:
     return ["--catalogue", str(project / "links.csv"), "--store", str(project / "arxiv.json")]
 
 
 def run(project: Path, server: FakeArxiv, *extra: str) -> int:
     fast = ["--delay", "0", "--timeout", "1", "--backoff", "0.2"]
-    return main(["refresh", *files(project), "--api-url", server.url, *fast, *extra])
+    return main(["refresh", *files(project), *ARXIV_ONLY, "--api-url", server.url, *fast, *extra])
 
 
 def test_refresh_fetches_reports_and_updates_derived_columns(
@@ -298,7 +303,7 @@ def test_catalogue_lock_is_still_honoured(project: Path, server: FakeArxiv) -> N
 def _cli(project: Path, server: FakeArxiv, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PAPERINDEX_ARXIV_API": server.url}
     return subprocess.Popen(
-        [sys.executable, "-m", "paperindex", "refresh", *files(project), "--delay", "0", *extra],
+        [*PYTHON_M, "refresh", *files(project), *ARXIV_ONLY, "--delay", "0", *extra],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -360,7 +365,8 @@ def test_endless_body_stops_at_the_cap_with_bounded_memory(
         "print('maxrss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
         "sys.exit(code)\n"
     )
-    args = ["refresh", *files(project), "--api-url", server.url, "--delay", "0", "--all"]
+    args = ["refresh", *files(project), *ARXIV_ONLY, "--api-url", server.url]
+    args += ["--delay", "0", "--all"]
     proc = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, cwd=ROOT
     )
@@ -397,7 +403,8 @@ def test_store_temp_file_of_a_killed_refresh_is_removed_by_the_next(
     project: Path, server: FakeArxiv
 ) -> None:
     store = project / "arxiv.json"
-    args = ["refresh", *files(project), "--api-url", server.url, "--delay", "0", "--all"]
+    args = ["refresh", *files(project), *ARXIV_ONLY, "--api-url", server.url]
+    args += ["--delay", "0", "--all"]
     victim = subprocess.Popen(
         [sys.executable, "-c", KILL_MID_WRITE, str(store), *args],
         cwd=ROOT,

@@ -1,8 +1,9 @@
-"""Merging an extract into the catalogue: one row per identity, mentions replaced per file."""
+"""Merging into the catalogue: an extract's citations (one row per identity, mentions replaced
+per file), and rows that metadata shows to be one work (`unify`: one row per work)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..model import Citation, Link, Mention, Status
@@ -70,3 +71,117 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
             seen.add((m.file, m.line))
             out.append(m)
     return out
+
+
+# --- one row per work ---------------------------------------------------------------------------
+
+_CURATED_CELLS = ("title", "authors", "year", "topic", "venue", "note", "code")
+
+
+@dataclass
+class UnifyReport:
+    """What `unify` changed: rows merged, identities recorded, curated cells in conflict."""
+
+    merged: list[str] = field(default_factory=list)
+    """One line per absorbed row: `kept <- absorbed`."""
+    conflicts: list[str] = field(default_factory=list)
+    """Curated cells that differed (the first row's value was kept), and citation keys
+    retired."""
+    aliases_added: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """True when a row was merged or an alias recorded."""
+        return bool(self.merged or self.aliases_added)
+
+    def extend(self, other: UnifyReport) -> None:
+        """Fold `other` (a later pass) into this report."""
+        self.merged += other.merged
+        self.conflicts += other.conflicts
+        self.aliases_added += other.aliases_added
+
+
+def unify(catalogue: Catalogue, same: Callable[[Link], Iterable[str]]) -> UnifyReport:
+    """Make the catalogue one row per work, in place.
+
+    `same(link)` gives identity keys that metadata shows to be the same work as `link` (a DOI
+    in its `externalIds`, a Crossref relation, …).  Rows that share an identity (their own, an
+    alias, or one of these) become one: the row catalogued first keeps its key, its curated
+    cells and its place; the others' identities become its aliases (so later citations of them
+    land on it), their mentions join its mentions, an empty curated cell of the first is filled
+    from the others, and every cell that differs is reported in `conflicts` (the first row's
+    value kept).  Identities shown for a row that no other row has are recorded as its aliases
+    too.  Running it again on its own result changes nothing.
+    """
+    links = catalogue.links
+    parent = list(range(len(links)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    keys: list[set[str]] = []
+    owner: dict[str, int] = {}
+    for i, link in enumerate(links):
+        mine = {key_of(link), *link.aliases, *same(link)}
+        keys.append(mine)
+        for k in mine:
+            if k in owner:
+                a, b = find(i), find(owner[k])
+                parent[max(a, b)] = min(a, b)
+            else:
+                owner[k] = i
+    groups: dict[int, list[int]] = {}
+    for i in range(len(links)):
+        groups.setdefault(find(i), []).append(i)
+    report = UnifyReport()
+    absorbed: set[int] = set()
+    for members in groups.values():
+        keeper = links[members[0]]
+        everything = set().union(*(keys[i] for i in members)) - {key_of(keeper)}
+        aliases = sorted(everything)
+        report.aliases_added += len(set(aliases) - set(keeper.aliases))
+        for i in members[1:]:
+            _absorb(keeper, links[i], report)
+            absorbed.add(i)
+        if aliases != keeper.aliases:
+            keeper.aliases = aliases
+    if absorbed:
+        catalogue.links = [link for i, link in enumerate(links) if i not in absorbed]
+    return report
+
+
+def _absorb(keeper: Link, other: Link, report: UnifyReport) -> None:
+    """Fold `other` into `keeper` (see `unify`)."""
+    name = keeper.key or key_of(keeper)
+    report.merged.append(f"{name} ({key_of(keeper)}) <- {other.key or key_of(other)} "
+                         f"({key_of(other)})")  # fmt: skip
+    if other.key:
+        if not keeper.key:
+            keeper.key = other.key
+        elif other.key != keeper.key:
+            report.conflicts.append(
+                f"{name}: citation key {other.key!r} of {key_of(other)} retired; cite {name}"
+            )
+    for cell in _CURATED_CELLS:
+        mine, theirs = getattr(keeper, cell), getattr(other, cell)
+        if theirs and not mine:
+            setattr(keeper, cell, theirs)
+        elif theirs and mine != theirs:
+            report.conflicts.append(
+                f"{name}: {cell} {mine!r} kept; {theirs!r} of {key_of(other)} dropped"
+            )
+    for column, theirs in other.extra.items():
+        mine = keeper.extra.get(column, "")
+        if theirs and not mine:
+            keeper.extra = {**keeper.extra, column: theirs}
+        elif theirs and mine != theirs:
+            report.conflicts.append(
+                f"{name}: {column} {mine!r} kept; {theirs!r} of {key_of(other)} dropped"
+            )
+    mentions = sorted([*keeper.mentions, *other.mentions], key=lambda m: (m.file, m.line))
+    keeper.mentions = _dedupe(mentions)
+    if other.status is Status.CITED:
+        keeper.status = Status.CITED

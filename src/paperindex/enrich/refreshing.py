@@ -1,4 +1,5 @@
-"""One refresh over every metadata source, and the catalogue's derived columns after it.
+"""One refresh over every metadata source, and the catalogue after it: one row per work, the
+published versions of arXiv papers, the derived columns.
 
 Offline-first: the stores are committed, so everything works without a network; `refresh` only
 asks a source for the links whose record is missing or older than `max_age_days`.
@@ -22,12 +23,16 @@ from .. import defaults
 from ..catalogue import DEFAULT_CATALOGUE, Catalogue, load, save
 from ..catalogue.keys import assign_keys
 from ..files import locked
+from . import published
 from . import store as st
 from .derive import derive_all
+from .identities import is_unknown
 from .metadata import Metadata, metadata_folder, store_path
 from .polite import Clock, FetchError, PoliteClient, SourceConfig, SystemClock
+from .published import resolve_all, save_if_changed
 from .source import Batch, MetadataSource
 from .sources import REGISTRY, check_names, source_class
+from .works import WorksReport, unify_works
 
 Progress = Callable[[int, int, str], None]
 """Called as (ids done, ids due, message) after each batch."""
@@ -68,6 +73,12 @@ class RefreshReport:
     sources: dict[str, SourceReport] = field(default_factory=dict)
     offline: bool = False
     dry_run: bool = False
+    works: WorksReport = field(default_factory=WorksReport)
+    """Rows merged into one per work, identities recorded as aliases, curated cells in
+    conflict, and title matches left as suggestions."""
+    published: dict[str, str] = field(default_factory=dict)
+    """arXiv id → the published version found (`venue (source)`), for every arXiv paper
+    that has one."""
 
     @property
     def ok(self) -> bool:
@@ -162,12 +173,16 @@ def refresh(
     on_wait: Callable[[str], None] | None = None,
 ) -> RefreshReport:
     """Fetch missing or stale metadata from every source (or `sources`), save it, and update the
-    catalogue's derived columns and keys.
+    catalogue: one row per work, the published versions of arXiv papers, derived columns, keys.
 
     `ids` limits the run to those ids (each goes to the sources that accept it, whatever its
     age); `force_all` fetches everything.  `offline` and `dry_run` only report.  `configs` sets
     a source's endpoint, timeout and delay by name (defaults: the source's own).  The catalogue's
     lock is waited for up to `lock_wait` seconds (`on_wait` is told), then `LockedError`.
+
+    When an answer names another identity of a work (a DOI in Semantic Scholar's
+    `externalIds`, a forum in an arXiv comment), the sources that know that identity are asked
+    in a further round of the same run, at most `ROUNDS` rounds, each id at most once.
     """
     catalogue_path, folder = Path(catalogue_path), metadata_folder(metadata)
     clock = clock or SystemClock()
@@ -181,35 +196,49 @@ def refresh(
     with locked(catalogue_path, timeout=lock_wait, wait=lock_wait > 0, on_wait=on_wait):
         catalogue = load(catalogue_path)
     stores = {s.name: st.load(store_path(folder, s.name), s.record_type) for s in chosen}
+    known = _metadata(folder, stores)
+    unify_works(catalogue, known)  # a working copy: what the stores already show, to plan by
     for source in chosen:
         report.sources[source.name] = _plan(
-            source, stores[source.name], catalogue, ids, force_all, max_age_days, clock
+            source, stores, chosen, catalogue, ids, force_all, max_age_days, clock
         )
     if not (offline or dry_run):
-        total = sum(len(r.due) for r in report.sources.values())
-        done = 0
+        run = _Run(chosen, stores, folder, report, clock, session, progress, on_wait)
+        run.fetch({s.name: report.sources[s.name].due for s in chosen})
+        for _ in range(ROUNDS - 1):
+            if ids:  # asked for these ids only
+                break
+            unify_works(catalogue, known)
+            more = {
+                s.name: [i for i in _due(s, stores, chosen, catalogue, False, max_age_days, clock)
+                         if i not in run.asked[s.name]]
+                for s in chosen
+            }  # fmt: skip
+            if not any(more.values()):
+                break
+            for source in chosen:
+                rep = report.sources[source.name]
+                rep.considered += [i for i in more[source.name] if i not in rep.considered]
+                rep.due += more[source.name]
+                rep.batches += -(-len(more[source.name]) // max(1, source.policy.batch_size))
+            run.fetch(more)
         for source in chosen:
-            rep = report.sources[source.name]
-            if rep.due:
-                done = _fetch_into(
-                    source,
-                    stores[source.name],
-                    folder,
-                    rep,
-                    clock,
-                    session,
-                    progress,
-                    done,
-                    total,
-                    on_wait,
-                )
+            if report.sources[source.name].due:
                 st.compact(store_path(folder, source.name), source.record_type, on_wait=on_wait)
         with locked(catalogue_path, timeout=lock_wait, wait=lock_wait > 0, on_wait=on_wait):
             catalogue = load(catalogue_path)  # other commands may have changed it meanwhile
-            derive_all(catalogue.links, Metadata.load(folder))
+            stored = Metadata.load(folder)
+            report.works = unify_works(catalogue, stored)
+            found = resolve_all(catalogue.links, stored)
+            save_if_changed(found, folder)
+            stored.stores[published.NAME] = found
+            report.published = {i: f"{r.venue} ({r.source})" for i, r in found.records.items()}
+            derive_all(catalogue.links, stored)
             assign_keys(catalogue.links)
             save(catalogue, catalogue_path)
         stores = {s.name: st.load(store_path(folder, s.name), s.record_type) for s in chosen}
+        if not ids:
+            _home_failures_only(report, chosen, catalogue)
     for source in chosen:
         rep, store = report.sources[source.name], stores[source.name]
         rep.have = [i for i in rep.considered if i in store.records]
@@ -217,9 +246,76 @@ def refresh(
     return report
 
 
+ROUNDS = 3
+"""Fetch rounds in one refresh: the ids asked for, then those their answers named."""
+
+
+def _metadata(folder: Path, stores: Mapping[str, st.Store[Any]]) -> Metadata:
+    """Every registered store, with the run's own (updated as batches arrive) in place."""
+    known = Metadata.load(folder)
+    known.stores.update(stores)
+    return known
+
+
+def _fallbacks(chosen: Sequence[MetadataSource[Any]]) -> dict[str, MetadataSource[Any]]:
+    """Primary source name → the chosen source that takes the ids it does not hold."""
+    names = {s.name for s in chosen}
+    return {
+        primary: s
+        for s in chosen
+        if (primary := str(getattr(s, "fallback_for", ""))) and primary in names
+    }
+
+
+def _wanted(
+    source: MetadataSource[Any],
+    ident: str,
+    stores: Mapping[str, st.Store[Any]],
+    chosen: Sequence[MetadataSource[Any]],
+) -> bool:
+    """Whether `source` is asked about `ident` at all: a primary leaves to its fallback the ids
+    the fallback claims or holds; a fallback takes only those (the others it gets when the
+    primary does not know them)."""
+    fallback = _fallbacks(chosen).get(source.name)
+    if fallback is not None:
+        return not _claimed(fallback, ident, stores)
+    primary = str(getattr(source, "fallback_for", ""))
+    if primary and primary in {s.name for s in chosen}:
+        return _claimed(source, ident, stores)
+    return True
+
+
+def _claimed(
+    fallback: MetadataSource[Any], ident: str, stores: Mapping[str, st.Store[Any]]
+) -> bool:
+    claims = getattr(fallback, "claims", None)
+    held = ident in stores[fallback.name].records
+    return held or bool(claims is not None and claims(ident))
+
+
+def _due(
+    source: MetadataSource[Any],
+    stores: Mapping[str, st.Store[Any]],
+    chosen: Sequence[MetadataSource[Any]],
+    catalogue: Catalogue,
+    force_all: bool,
+    max_age_days: float,
+    clock: Clock,
+) -> list[str]:
+    """Ids of the catalogue's links this source should fetch now."""
+    now = clock.now()
+    store = stores[source.name]
+    found = (source.ids_for(link) for link in catalogue.links)
+    wanted = [
+        i for i in dict.fromkeys(found) if i is not None and _wanted(source, i, stores, chosen)
+    ]
+    return [i for i in wanted if force_all or not store.is_fresh(i, max_age_days, now)]
+
+
 def _plan(
     source: MetadataSource[Any],
-    store: st.Store[Any],
+    stores: Mapping[str, st.Store[Any]],
+    chosen: Sequence[MetadataSource[Any]],
     catalogue: Catalogue,
     ids: Sequence[str] | None,
     force_all: bool,
@@ -227,11 +323,12 @@ def _plan(
     clock: Clock,
 ) -> SourceReport:
     rep = SourceReport(source.name, endpoint=source.config.base_url)
+    store = stores[source.name]
     if ids:
         asked = [n for n in (source.normalise(i) for i in ids) if n is not None]
     else:
         asked = [i for i in (source.ids_for(link) for link in catalogue.links) if i is not None]
-    rep.considered = list(dict.fromkeys(asked))
+    rep.considered = [i for i in dict.fromkeys(asked) if _wanted(source, i, stores, chosen)]
     now = clock.now()
     if ids or force_all:
         rep.due = list(rep.considered)
@@ -241,24 +338,105 @@ def _plan(
     return rep
 
 
+class _Run:
+    """The fetching of one refresh: one polite client per source for the whole run, each id
+    asked at most once, a fallback source asked about what its primary did not know."""
+
+    def __init__(
+        self,
+        chosen: Sequence[MetadataSource[Any]],
+        stores: Mapping[str, st.Store[Any]],
+        folder: Path,
+        report: RefreshReport,
+        clock: Clock,
+        session: Any,
+        progress: Progress | None,
+        on_wait: Callable[[str], None] | None,
+    ) -> None:
+        self.chosen, self.stores, self.folder, self.report = chosen, stores, folder, report
+        self.progress, self.on_wait = progress, on_wait
+        self.clients = {
+            s.name: PoliteClient(s.name, s.policy, s.config, session, clock) for s in chosen
+        }
+        self.asked: dict[str, set[str]] = {s.name: set() for s in chosen}
+        self.done = 0
+
+    def fetch(self, due: Mapping[str, Sequence[str]]) -> None:
+        """Fetch each source's `due` ids (in registry order), its fallback's share after it."""
+        extra: dict[str, list[str]] = {}
+        handed: dict[str, tuple[str, list[str]]] = {}
+        total = sum(len(v) for v in due.values()) + self.done
+        for source in self.chosen:
+            wanted = [*due.get(source.name, ()), *extra.get(source.name, [])]
+            wanted = [i for i in dict.fromkeys(wanted) if i not in self.asked[source.name]]
+            rep = self.report.sources[source.name]
+            if source.name in extra:
+                rep.considered += [i for i in extra[source.name] if i not in rep.considered]
+                rep.due += [i for i in extra[source.name] if i not in rep.due]
+            if wanted:
+                self.asked[source.name].update(wanted)
+                self.done = _fetch_into(
+                    source, self.stores[source.name], self.folder, rep, self.clients[source.name],
+                    self.progress, self.done, total, self.on_wait, wanted,
+                )  # fmt: skip
+            fallback = _fallbacks(self.chosen).get(source.name)
+            if fallback is not None:
+                unknown_ids = [i for i in wanted if is_unknown(rep.failed.get(i, ""))]
+                extra.setdefault(fallback.name, []).extend(unknown_ids)
+                handed[fallback.name] = (source.name, unknown_ids)
+            if source.name in handed:
+                self._settle(handed[source.name][0], source.name, handed[source.name][1])
+
+    def _settle(self, primary: str, fallback: str, ids: Sequence[str]) -> None:
+        """After the fallback answered for the primary's unknown ids: those it holds are no
+        failure; those neither holds fail once, under the primary, naming both."""
+        first, second = self.report.sources[primary], self.report.sources[fallback]
+        for i in ids:
+            if i in self.stores[fallback].records:
+                first.failed.pop(i, None)
+            elif is_unknown(second.failed.get(i, "")):
+                first.failed[i] = f"no service holds it ({first.failed[i]}; {second.failed.pop(i)})"
+
+
+def _home_failures_only(
+    report: RefreshReport, chosen: Sequence[MetadataSource[Any]], catalogue: Catalogue
+) -> None:
+    """An id a service does not hold fails only for the row whose own identity it is (its home:
+    a Semantic Scholar page at Semantic Scholar); for another identity of a work that other
+    sources describe (an arXiv paper unknown to Semantic Scholar) it is an anomaly."""
+    for source in chosen:
+        home_sites = getattr(source, "home_sites", None)
+        if home_sites is None:
+            continue
+        rep = report.sources[source.name]
+        home = {
+            source.ids_for(link.model_copy(update={"aliases": []}))
+            for link in catalogue.links
+            if link.source in home_sites
+        }
+        for ident, why in list(rep.failed.items()):
+            if is_unknown(why) and ident not in home:
+                rep.anomalies[ident] = f"{rep.failed.pop(ident)}; other sources describe the work"
+
+
 def _fetch_into(
     source: MetadataSource[Any],
-    before: st.Store[Any],
+    store: st.Store[Any],
     folder: Path,
     rep: SourceReport,
-    clock: Clock,
-    session: Any,
+    http: PoliteClient,
     progress: Progress | None,
     done: int,
     total: int,
     on_wait: Callable[[str], None] | None,
+    ids: Sequence[str],
 ) -> int:
-    """Fetch `rep.due`, journal each batch, fill `rep`; returns ids done across sources."""
-    http = PoliteClient(source.name, source.policy, source.config, session, clock)
+    """Fetch `ids`, journal each batch and add it to `store` (the run's copy), fill `rep`;
+    returns ids done across sources."""
     path = store_path(folder, source.name)
-    for batch in fetch_batches(source, rep.due, http):
+    for batch in fetch_batches(source, ids, http):
         for i, record in batch.records.items():
-            old = before.records.get(i)
+            old = store.records.get(i)
             if old is None:
                 rep.fetched.append(i)
             elif old.same_content(record):
@@ -268,6 +446,7 @@ def _fetch_into(
         if batch.records:  # every good batch is on disk before the next request
             with locked(path, timeout=st.STORE_LOCK_WAIT, on_wait=on_wait):
                 st.append(path, batch.records)
+            store.records.update(batch.records)
         rep.failed.update(batch.failures)
         rep.anomalies.update(batch.anomalies)
         done += len(batch.records) + len(batch.failures)

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..catalogue import DEFAULT_CATALOGUE
 from ..catalogue import load as load_catalogue
 from ..enrich import Facts, Metadata
+from ..enrich.identities import id_at
 from ..enrich.store import DEFAULT_METADATA
 from ..model import Kind, Link
 from ..sites import site_for
@@ -57,8 +58,25 @@ class LinkInfo:
 
     @property
     def venue(self) -> str:
-        """Where it was published: curated venue, else what metadata says (a journal ref)."""
+        """Where it was published: the curated venue, else what metadata says — for an arXiv
+        paper its published version (arXiv's journal_ref, an explicit link, an OpenReview
+        acceptance; see `paperindex.enrich.published`), never a guess."""
         return self.link.venue or self.facts.venue
+
+    @property
+    def venue_source(self) -> str:
+        """Where `venue` came from: `curated`, the resolver's evidence (`semanticscholar:
+        externalIds DOI … and publicationVenue …, 2026-11-27`), `metadata`, or "" (no venue)."""
+        if self.link.venue:
+            return "curated"
+        if self.facts.venue:
+            return self.facts.published_from or "metadata"
+        return ""
+
+    @property
+    def arxiv_id(self) -> str:
+        """The work's arXiv id, also when the row was first cited elsewhere (an alias)."""
+        return id_at(self.link, "arxiv") or ""
 
     @property
     def venue_is_journal(self) -> bool:

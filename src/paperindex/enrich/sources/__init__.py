@@ -14,6 +14,11 @@ from ..source import MetadataSource
 
 REGISTRY: dict[str, str] = {
     "arxiv": "paperindex.enrich.sources.arxiv:ArxivSource",
+    "published": "paperindex.enrich.published:PublishedSource",
+    "semanticscholar": "paperindex.enrich.sources.semanticscholar:SemanticScholarSource",
+    "crossref": "paperindex.enrich.sources.crossref:CrossrefSource",
+    "datacite": "paperindex.enrich.sources.datacite:DataCiteSource",
+    "openreview": "paperindex.enrich.sources.openreview:OpenReviewSource",
     "github": "paperindex.enrich.sources.github:GitHubSource",
     "huggingface": "paperindex.enrich.sources.huggingface:HuggingFaceSource",
     "youtube": "paperindex.enrich.sources.youtube:YouTubeSource",
