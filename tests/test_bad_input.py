@@ -84,7 +84,7 @@ def test_cli_reports_skips_and_refuses_missing_paths(
         main(
             ["extract", str(tmp_path), "--catalogue", str(out), "--store", str(tmp_path / "s.json")]
         )
-        == 0
+        == 1  # no note could be read: nothing to do is not success
     )
     assert "skipped bin.md: binary (NUL bytes)" in capsys.readouterr().err
     assert main(["extract", str(tmp_path / "nope.md"), "--catalogue", str(out)]) == 2

@@ -15,6 +15,8 @@ Names are imported on first use, so the command line starts without loading pyda
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -104,7 +106,27 @@ if TYPE_CHECKING:
     from .model import Citation, Identity, Kind, Link, Mention, Status
 
 
+class _CallableExport(types.ModuleType):
+    """The `paperindex.export` subpackage, callable as the function `api.export` (the README's
+    `paperindex.export("json", …)`): the package attribute can only be one of the two."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return importlib.import_module(".api", __name__).export(*args, **kwargs)
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "export" and type(value) is types.ModuleType:  # the subpackage, imported
+            value.__class__ = _CallableExport
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
 def __getattr__(name: str) -> Any:
+    if name == "export":  # the subpackage, callable as `api.export` (see `_CallableExport`)
+        return importlib.import_module(".export", __name__)
     target = _EXPORTS.get(name)
     if target is None:
         raise AttributeError(f"module 'paperindex' has no attribute {name!r}")

@@ -6,6 +6,7 @@ stores) → keys → save; catalogue + stores → `export`.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,12 +16,41 @@ from . import catalogue as cat
 from . import defaults
 from .catalogue.keys import assign_keys
 from .enrich import DEFAULT_METADATA, Metadata, derive_all
-from .export import DEFAULT_FORMATS, ExportContext, exporter
-from .export.topics import TopicRules, assign_topics, check_wanted, load_topics
+from .export import DEFAULT_FORMATS, ExportContext, Exporter, exporter
+from .export.topics import (
+    TopicRules,
+    UnknownChoiceError,
+    assign,
+    check_wanted,
+    find_topics,
+    kind_names,
+)
 from .export.view import LinkInfo, infos_for, select
 from .extract import ExtractResult, FileReport, display_name, extract_paths
 from .files import atomic_write_text, locked
-from .model import Kind, Link
+from .model import Kind, Link, Status
+
+_log = logging.getLogger("paperindex.keys")
+
+
+class NoCatalogueError(FileNotFoundError):
+    """An export or refresh was asked for before any catalogue exists; the message names the
+    file and the command that creates it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"no catalogue at {display_name(str(path))}; create it from your notes with "
+            f"`paperindex extract NOTES...` (Python: paperindex.update_catalogue)"
+        )
+        self.path = path
+
+
+def require_catalogue(catalogue_path: Path | str) -> Path:
+    """`catalogue_path`, or `NoCatalogueError` when there is no such file."""
+    path = Path(catalogue_path)
+    if not path.is_file():
+        raise NoCatalogueError(path)
+    return path
 
 
 @dataclass
@@ -39,8 +69,13 @@ def update_catalogue(
     metadata: Path | str = DEFAULT_METADATA,
     progress: Callable[[FileReport], None] | None = None,
     follow_symlinks: bool = False,
+    keep_images: bool = False,
 ) -> UpdateResult:
     """Extract citations from `notes` and merge them into the catalogue file (atomically).
+
+    Images, badges, charts and counters are counted (`result.extract.images`), not catalogued,
+    unless `keep_images`.  When no note could be read at all, nothing is written (an empty
+    catalogue is not created): `result.extract.read` is empty, and the caller should say so.
 
     Metadata already in the stores (offline) fills the derived columns and paper keys.
     A missing input path raises `FileNotFoundError` before anything is written.  An input that
@@ -55,36 +90,87 @@ def update_catalogue(
     with locked(catalogue_path):
         catalogue = cat.load(catalogue_path)
         known = Metadata.load(metadata)
-        result = extract_paths(notes, progress, follow_symlinks)
+        result = extract_paths(notes, progress, follow_symlinks, keep_images)
         scanned = [f.path for f in result.files if not f.skipped]
         summary = cat.merge(catalogue, result.citations, scanned)
         derive_all(catalogue.links, known)
         summary.keyed = assign_keys(catalogue.links)
-        written = cat.save(catalogue, catalogue_path)
+        written = cat.save(catalogue, catalogue_path) if scanned else False
     return UpdateResult(result, summary, catalogue, written)
 
 
 def ensure_keys(catalogue_path: Path | str = cat.DEFAULT_CATALOGUE) -> list[str]:
-    """Give every link a key before an export, writing them to the catalogue first.
+    """Write every key that can be final now, and return the provisional ones an export would
+    use (not written).
 
-    An exporter never invents a key: arXiv papers still waiting for metadata get their identity
-    key (`arxiv-2312-00752`) here, saved atomically, and keep it for good.
+    A paper still waiting for metadata has no readable key yet: an export shows it under a
+    provisional identity key (`arxiv-2312-00752`) that `refresh` replaces with a readable one
+    (`gu2023mamba`) once metadata arrives, unless it was pinned (`pin_keys`).
     """
-    return [link.key for link in _keyed(Path(catalogue_path))[1]]
+    return [link.key for link in _keyed(require_catalogue(catalogue_path))[1]]
+
+
+def pin_keys(
+    keys: Sequence[str] | None = None, catalogue_path: Path | str = cat.DEFAULT_CATALOGUE
+) -> list[str]:
+    """Make provisional keys permanent (all, or those in `keys`): write them to the catalogue,
+    where no tool changes a key again.  Returns the keys pinned; `UnknownChoiceError` lists the
+    provisional keys when one of `keys` is not among them."""
+    path = require_catalogue(catalogue_path)
+    with locked(path, timeout=30):
+        catalogue = cat.load(path)
+        assign_keys(catalogue.links)  # final keys first, so a pin never takes their name
+        provisional = assign_keys(catalogue.links, force=True)
+        wanted = set(keys) if keys is not None else {link.key for link in provisional}
+        unknown = wanted - {link.key for link in provisional}
+        if unknown:
+            known = ", ".join(link.key for link in provisional) or "none"
+            raise UnknownChoiceError(
+                f"not provisional key(s): {', '.join(sorted(unknown))}; provisional keys are "
+                f"{known}"
+            )
+        for link in provisional:
+            if link.key not in wanted:
+                link.key = ""
+        cat.save(catalogue, path)
+    return [link.key for link in provisional if link.key in wanted]
 
 
 def _keyed(catalogue_path: Path) -> tuple[cat.Catalogue, list[Link]]:
-    """The catalogue with every link keyed (saved first when keys were added), and those links."""
+    """The catalogue with every link keyed, and the links whose keys are provisional.
+
+    Keys that are final are saved first (under the lock); provisional ones only live in memory,
+    for this export.
+    """
     with locked(catalogue_path, timeout=30):
         catalogue = cat.load(catalogue_path)
-        assigned = assign_keys(catalogue.links, force=True)
-        if assigned:
+        if assign_keys(catalogue.links):
             cat.save(catalogue, catalogue_path)
-    return catalogue, assigned
+    return catalogue, assign_keys(catalogue.links, force=True)
+
+
+def _say_provisional(links: Sequence[Link], total: int) -> None:
+    if not links:
+        return
+    shown = ", ".join(link.key for link in links[:5]) + (", …" if len(links) > 5 else "")
+    _log.warning(
+        "%d of %d entries use provisional keys (%s): they have no metadata yet; "
+        "`paperindex refresh` will give them readable keys (lastnameYYYYword). "
+        "To cite these as they are, pin them first: `paperindex keys --pin`",
+        len(links),
+        total,
+        shown,
+    )
+
+
+def topics_source(catalogue_path: Path | str, topics_path: Path | str | None = None) -> str:
+    """Where the topic rules come from: `topics_path`, `topics.toml` beside the catalogue, or
+    the general taxonomy shipped in the package (`export.topics.find_topics`)."""
+    return _rules(Path(catalogue_path), topics_path).source
 
 
 def _rules(catalogue_path: Path, topics_path: Path | str | None) -> TopicRules:
-    return load_topics(Path(topics_path) if topics_path else catalogue_path.parent / "topics.toml")
+    return find_topics(catalogue_path, Path(topics_path) if topics_path else None)
 
 
 def _selected(
@@ -97,13 +183,22 @@ def _selected(
         try:
             wanted = {Kind(k) for k in kinds}
         except ValueError as exc:
-            raise ValueError(f"{exc}; kinds are {', '.join(k.value for k in Kind)}") from None
+            raise UnknownChoiceError(f"{exc}; kinds are {kind_names()}") from None
         infos = select(infos, wanted)
     if topics:
-        by_topic = assign_topics(infos, rules)
-        chosen = check_wanted(topics, rules, by_topic)
-        infos = [i for i, topic in zip(infos, by_topic, strict=True) if topic in chosen]
+        assignment = assign(infos, rules)
+        by_topic = assignment.topics
+        chosen = check_wanted(topics, rules, [*by_topic, *assignment.parents.values()])
+        infos = [
+            i for i, topic in zip(infos, by_topic, strict=True) if assignment.selects(topic, chosen)
+        ]
     return infos
+
+
+def _current(infos: list[LinkInfo], include_gone: bool) -> list[LinkInfo]:
+    """For reading lists: links the notes no longer cite are left out unless asked for (a .bib
+    keeps them, so that citations of them still resolve)."""
+    return infos if include_gone else [i for i in infos if i.link.status is not Status.GONE]
 
 
 def export(
@@ -119,19 +214,41 @@ def export(
 ) -> str:
     """The catalogue (or the links of `topics`/`kinds`) in format `fmt` (see
     `paperindex.export.EXPORTERS`), with the exporter's `options`; returns the text and writes it
-    atomically to `output` unless that is None."""
-    catalogue_path = Path(catalogue_path)
+    atomically to `output` unless that is None.
+
+    No catalogue is `NoCatalogueError` (a `FileNotFoundError`).  Topic rules come from
+    `topics_path`, else `topics.toml` beside the catalogue, else the packaged taxonomy.  Reading
+    lists leave out links the notes no longer cite (`reading_list(include_gone=True)` shows
+    them).  Entries still on provisional keys are named in a warning (logger
+    `paperindex.keys`).
+    """
     writer = exporter(fmt, **options)  # a bad format or option fails before any write
-    catalogue, _ = _keyed(catalogue_path)
+    return _export(writer, output, catalogue_path, metadata, topics, kinds, topics_path)
+
+
+def _export(
+    writer: Exporter,
+    output: Path | str | None,
+    catalogue_path: Path | str,
+    metadata: Path | str,
+    topics: Sequence[str] | None,
+    kinds: Sequence[str] | None,
+    topics_path: Path | str | None,
+    include_gone: bool = False,
+) -> str:
+    catalogue_path = Path(catalogue_path)
+    catalogue, provisional = _keyed(require_catalogue(catalogue_path))
     rules = _rules(catalogue_path, topics_path)
     infos = infos_for(catalogue.links, metadata)
-    if writer.name == "bib":  # a .bib is filtered; a reading list groups by topic instead
+    if getattr(writer, "groups_by_topic", False):  # the exporter picks the topics
+        infos = _selected(_current(infos, include_gone), rules, None, kinds)
+        context = ExportContext(catalogue_path.as_posix(), rules, topics)
+    else:  # a bibliography is filtered, and keeps every link
         infos = _selected(infos, rules, topics, kinds)
         context = ExportContext(catalogue_path.as_posix(), rules)
-    else:  # grouped by topic: the exporter picks the topics (and checks the names)
-        infos = _selected(infos, rules, None, kinds)
-        context = ExportContext(catalogue_path.as_posix(), rules, topics)
     text = writer.render(infos, context)
+    exported = {id(i.link) for i in infos}
+    _say_provisional([link for link in provisional if id(link) in exported], len(infos))
     if output is not None:
         atomic_write_text(Path(output), text)
     return text
@@ -145,13 +262,15 @@ def write_bibtex(
     dialect: str = defaults.DIALECTS[0],
     topics: Sequence[str] | None = None,
     kinds: Sequence[str] | None = None,
+    topics_path: Path | str | None = None,
 ) -> str:
     """Export the catalogue (or the links of `topics`/`kinds`) as BibTeX (`style` arxiv or
     scholar, `dialect` bibtex or biblatex; anything else is a `ValueError`); returns the text
-    and writes it atomically to `output` unless that is None."""
+    and writes it atomically to `output` unless that is None.  Links the notes no longer cite
+    stay in, so that citations of them still resolve."""
     return export(
-        "bib", output, catalogue_path, metadata, topics=topics, kinds=kinds, style=style,
-        dialect=dialect,
+        "bib", output, catalogue_path, metadata, topics=topics, kinds=kinds,
+        topics_path=topics_path, style=style, dialect=dialect,
     )  # fmt: skip
 
 
@@ -162,13 +281,17 @@ def reading_list(
     topics_path: Path | str | None = None,
     topics: Sequence[str] | None = None,
     fmt: str = "md",
+    include_gone: bool = False,
 ) -> str:
     """The reading list (Markdown, or JSON with `fmt="json"`); written atomically to `output`
     unless that is None.  Topic rules come from `topics_path`, else `topics.toml` beside the
-    catalogue."""
+    catalogue, else the general taxonomy shipped in the package.  Links the notes no longer
+    cite are left out unless `include_gone` (then they are marked)."""
     if fmt not in ("md", "json"):
         raise ValueError(f"unknown reading-list format {fmt!r}; formats are md, json")
-    return export(fmt, output, catalogue_path, metadata, topics=topics, topics_path=topics_path)
+    return _export(
+        exporter(fmt), output, catalogue_path, metadata, topics, None, topics_path, include_gone
+    )
 
 
 @dataclass
@@ -177,6 +300,10 @@ class BuildResult:
 
     files: dict[str, Path] = field(default_factory=dict)
     entries: int = 0
+    provisional: list[str] = field(default_factory=list)
+    """Keys of entries still waiting for metadata (see `ensure_keys`), not written."""
+    topics: str = ""
+    """Where the topic rules came from (a file, or the packaged taxonomy)."""
 
     @property
     def bibtex(self) -> Path:
@@ -194,17 +321,28 @@ def build(
     catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
     metadata: Path | str = DEFAULT_METADATA,
     formats: Sequence[str] = DEFAULT_FORMATS,
+    topics_path: Path | str | None = None,
+    include_gone: bool = False,
 ) -> BuildResult:
     """Everything, offline: each format's default file (`references.bib`, `READING_LIST.md`)
-    in `out_dir`, from one read of the catalogue and the stores."""
+    in `out_dir`, from one read of the catalogue and the stores (see `export` for topics,
+    provisional keys and links no longer cited)."""
     writers = [exporter(f) for f in dict.fromkeys(formats)]  # unknown formats fail first
     out_dir, catalogue_path = Path(out_dir), Path(catalogue_path)
-    catalogue, _ = _keyed(catalogue_path)
+    catalogue, provisional = _keyed(require_catalogue(catalogue_path))
     infos = infos_for(catalogue.links, metadata)
-    context = ExportContext(catalogue_path.as_posix(), _rules(catalogue_path, None))
-    texts = {w: w.render(infos, context) for w in writers}
+    rules = _rules(catalogue_path, topics_path)
+    context = ExportContext(catalogue_path.as_posix(), rules)
+    current = _current(infos, include_gone)
+    texts = {
+        w: w.render(current if getattr(w, "groups_by_topic", False) else infos, context)
+        for w in writers
+    }
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = BuildResult(entries=len(infos))
+    result = BuildResult(
+        entries=len(infos), provisional=[link.key for link in provisional], topics=rules.source
+    )
+    _say_provisional(provisional, len(infos))
     for writer, text in texts.items():
         path = out_dir / writer.default_file
         atomic_write_text(path, text)

@@ -33,25 +33,39 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     def progress(report: FileReport) -> None:
         name = display_name(report.path)
         warn = "".join(f"; warning: {w}" for w in report.warnings)
+        images = f", {report.images} image(s) skipped" if report.images else ""
         if report.error:
             _say(f"error: skipped {name}: {report.skipped}")
         elif report.skipped:
             _say(f"skipped {name}: {report.skipped}{warn}")
         else:
-            _say(f"read {name}: {report.citations} citation(s) ({report.encoding}){warn}")
+            _say(f"read {name}: {report.citations} citation(s){images} ({report.encoding}){warn}")
 
     result = update_catalogue(
-        args.notes, args.catalogue, args.metadata, progress, follow_symlinks=args.follow_symlinks
-    )
+        args.notes, args.catalogue, args.metadata, progress,
+        follow_symlinks=args.follow_symlinks, keep_images=args.keep_images,
+    )  # fmt: skip
+    if not result.extract.read:
+        where = ", ".join(display_name(str(p)) for p in args.notes)
+        _say(
+            f"paperindex: warning: no notes read in {where} (notes are .md, .markdown and .txt "
+            "files; a file named on the command line is read whatever its suffix); "
+            f"{display_name(str(args.catalogue))} not written"
+        )
+        return EXIT_FAILED
     links = result.catalogue.links
     kinds = Counter(link.kind.value for link in links)
     summary = result.summary
+    images = result.extract.images
+    skipped = f"; {images} image(s) skipped (--keep-images keeps them)" if images else ""
     _say(
         f"{display_name(str(args.catalogue))}: {len(links)} links ("
         + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         + f"); {len(summary.added)} new, {len(summary.gone)} no longer cited, "
-        f"{len(summary.keyed)} keyed; " + ("written" if result.written else "unchanged")
+        f"{len(summary.keyed)} keyed; " + ("written" if result.written else "unchanged") + skipped
     )
+    if not result.extract.citations:
+        _say("paperindex: warning: the notes cite no link")
     errors = result.extract.errors
     if errors:
         _say(
@@ -273,10 +287,17 @@ def _cmd_bib(args: argparse.Namespace) -> int:
         dialect=args.dialect,
         topics=args.topic or None,
         kinds=_split(args.kind) or None,
+        topics_path=args.topics,
     )
     return _done(
         text, output, f"{text.count(chr(10) + '@')} entries ({args.style} style, {args.dialect})"
     )
+
+
+def _topics_note(catalogue: Path, topics: Path | None) -> str:
+    from .api import topics_source
+
+    return f"topics from {topics_source(catalogue, topics)}"
 
 
 def _cmd_reading_list(args: argparse.Namespace) -> int:
@@ -286,19 +307,42 @@ def _cmd_reading_list(args: argparse.Namespace) -> int:
     if output is not None and args.format == "json" and output.suffix == ".md":
         output = output.with_suffix(".json")
     text = reading_list(
-        output, args.catalogue, args.metadata, args.topics_file, args.topic or None, args.format
-    )
-    return _done(text, output, f"{args.format} reading list")
+        output, args.catalogue, args.metadata, args.topics, args.topic or None, args.format,
+        include_gone=args.include_gone,
+    )  # fmt: skip
+    note = _topics_note(args.catalogue, args.topics)
+    return _done(text, output, f"{args.format} reading list, {note}")
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from .api import build
 
     result = build(
-        args.out, args.catalogue, args.metadata, _split(args.formats) or defaults.FORMATS
-    )
+        args.out, args.catalogue, args.metadata, _split(args.formats) or defaults.FORMATS,
+        topics_path=args.topics, include_gone=args.include_gone,
+    )  # fmt: skip
     written = ", ".join(str(p) for p in result.files.values())
-    _say(f"wrote {written} ({result.entries} entries)")
+    _say(f"wrote {written} ({result.entries} entries; topics from {result.topics})")
+    return EXIT_OK
+
+
+def _cmd_keys(args: argparse.Namespace) -> int:
+    from .api import ensure_keys, pin_keys
+    from .extract import display_name
+
+    name = display_name(str(args.catalogue))
+    if args.pin is not None:
+        pinned = pin_keys(args.pin or None, args.catalogue)
+        _say(f"{name}: pinned {len(pinned)} key(s): {_listing(pinned)}; no tool changes them")
+        return EXIT_OK
+    provisional = ensure_keys(args.catalogue)
+    for key in provisional:
+        print(key)
+    _say(
+        f"{name}: {len(provisional)} provisional key(s) (papers without metadata yet): "
+        "`paperindex refresh` gives them readable keys; `paperindex keys --pin [KEY ...]` "
+        "keeps them as they are"
+    )
     return EXIT_OK
 
 
@@ -339,6 +383,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--follow-symlinks",
         action="store_true",
         help="follow symlinks in a folder wherever they lead (default: only inside it)",
+    )
+    p.add_argument(
+        "--keep-images",
+        action="store_true",
+        help="catalogue images, badges, charts and counters too (default: skipped, counted)",
     )
     _catalogue_args(p)
     p.set_defaults(run=_cmd_extract)
@@ -419,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"{defaults.LOCK_WAIT:g}; 0: stop at once); it is held only to read the links and to "
         "save, never during network waits",
     )
-    p.set_defaults(run=_cmd_refresh)
+    p.set_defaults(run=_cmd_refresh, needs_catalogue=True)
 
     p = sub.add_parser("bib", help="write the catalogue as BibTeX")
     _catalogue_args(p)
@@ -447,7 +496,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K,...",
         help="only these kinds (paper, code, dataset, model, video, post, article, page)",
     )
-    p.set_defaults(run=_cmd_bib)
+    _topics_arg(p)
+    p.set_defaults(run=_cmd_bib, needs_catalogue=True)
 
     p = sub.add_parser("reading-list", help="write a reading list grouped by topic")
     _catalogue_args(p)
@@ -456,10 +506,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--topic", action="append", metavar="T", help="only this topic (repeat for more)"
     )
     p.add_argument("--format", choices=("md", "json"), default="md")
-    p.add_argument(
-        "--topics-file", type=Path, help="topic rules (default: topics.toml beside the catalogue)"
-    )
-    p.set_defaults(run=_cmd_reading_list)
+    _topics_arg(p)
+    _gone_arg(p)
+    p.set_defaults(run=_cmd_reading_list, needs_catalogue=True)
 
     p = sub.add_parser("build", help="references.bib and READING_LIST.md, offline")
     _catalogue_args(p)
@@ -471,7 +520,21 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"what to write (default: {','.join(defaults.FORMATS)}; also json); each goes to "
         "its usual file name",
     )
-    p.set_defaults(run=_cmd_build)
+    _topics_arg(p)
+    _gone_arg(p)
+    p.set_defaults(run=_cmd_build, needs_catalogue=True)
+
+    p = sub.add_parser(
+        "keys", help="list provisional citation keys, or pin them so that they never change"
+    )
+    _catalogue_args(p)
+    p.add_argument(
+        "--pin",
+        nargs="*",
+        metavar="KEY",
+        help="write these provisional keys (default: all) to the catalogue, for good",
+    )
+    p.set_defaults(run=_cmd_keys, needs_catalogue=True)
 
     p = sub.add_parser(
         "export", help="write the catalogue in any registered format (csl-json, ris, bib, …)"
@@ -503,7 +566,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of a catalogue row")
     p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
     p.set_defaults(run=_cmd_schema)
+    for command in sub.choices.values():
+        command.set_defaults(command_parser=command)  # to show a bad option with its usage
     return parser
+
+
+def _topics_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--topics",
+        "--topics-file",
+        dest="topics",
+        type=Path,
+        metavar="FILE",
+        help="topic rules (default: topics.toml beside the catalogue, else the general "
+        "taxonomy shipped with paperindex)",
+    )
+
+
+def _gone_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--include-gone",
+        action="store_true",
+        help="also list links the notes no longer cite, marked (the .bib always keeps them)",
+    )
 
 
 def _output_arg(p: argparse.ArgumentParser, default: str) -> None:
@@ -533,9 +618,18 @@ def _catalogue_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments; an unknown option is shown with the usage of its own command (argparse
+    would show the top-level usage), and exits 2."""
+    args, extra = build_parser().parse_known_args(argv)
+    if extra:
+        args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    args = _parse(argv)
     import logging
 
     from .catalogue import CatalogueError
@@ -545,10 +639,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="paperindex: %(message)s")
 
     try:
+        if getattr(args, "needs_catalogue", False):
+            from .api import require_catalogue
+
+            require_catalogue(args.catalogue)
         code: int = args.run(args)
     except (CatalogueError, MetadataError, LockedError, FileNotFoundError, ValueError) as exc:
+        from .export.topics import UnknownChoiceError
+
         _say(f"paperindex: error: {exc}")
-        return EXIT_USAGE if isinstance(exc, (FileNotFoundError, UsageError)) else EXIT_FAILED
+        usage = (FileNotFoundError, UsageError, UnknownChoiceError)
+        return EXIT_USAGE if isinstance(exc, usage) else EXIT_FAILED
     except KeyboardInterrupt:
         _say("paperindex: interrupted; files are as they were before the last write")
         return 130

@@ -195,8 +195,13 @@ def loads(text: str, name: str = "<catalogue>") -> Catalogue:
 def _row_to_link(cells: dict[str, str], extra: list[str], where: str) -> Link:
     try:
         mentions = decode_mentions(cells.get("mentions", ""))
-    except ValidationError as exc:
-        raise CatalogueError(f"{where}: column 'mentions': {_first_error(exc)}") from exc
+    except ValidationError as exc:  # named once: the column, then the field of the mention
+        err = exc.errors()[0]
+        field_name = ".".join(str(p) for p in err["loc"])
+        what = f"field {field_name!r}: " if field_name else ""
+        raise CatalogueError(
+            f"{where}: column 'mentions': {what}{err['msg']} (got {err.get('input')!r})"
+        ) from exc
     fields: dict[str, object] = {
         c: cells[c] for c in COLUMNS if c in cells and c not in ("mentions", "aliases")
     }
