@@ -153,32 +153,39 @@ def _readme_example() -> str:
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
-def _synthetic_feed(ident: str) -> bytes:
+def _synthetic_feed(*idents: str) -> bytes:
+    """An arXiv answer with an obviously synthetic entry for each id (one author, Ada Example)."""
     from paperindex.testing.arxiv import ATOM, NS, feed_xml
 
-    entry = ET.Element(f"{{{ATOM}}}entry")
-    for tag, text in (
-        ("id", f"http://arxiv.org/abs/{ident}v1"),
-        ("updated", "2023-12-01T00:00:00Z"),
-        ("published", "2023-12-01T00:00:00Z"),
-        ("title", "Synthetic Widgets: A Test Entry"),
-        ("summary", "An obviously synthetic abstract about widgets."),
-    ):
-        ET.SubElement(entry, f"{{{ATOM}}}{tag}").text = text
-    ET.SubElement(ET.SubElement(entry, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = "Ada Example"
-    ET.SubElement(entry, f"{{{NS['arxiv']}}}primary_category", term="cs.LG")
-    ET.SubElement(entry, f"{{{ATOM}}}category", term="cs.LG")
-    return feed_xml([entry])
+    entries = []
+    for n, ident in enumerate(idents):
+        entry = ET.Element(f"{{{ATOM}}}entry")
+        for tag, text in (
+            ("id", f"http://arxiv.org/abs/{ident}v1"),
+            ("updated", "2023-12-01T00:00:00Z"),
+            ("published", "2023-12-01T00:00:00Z"),
+            ("title", f"Synthetic Widgets {n}: A Test Entry" if n else "Synthetic Widgets: A Test"),
+            ("summary", "An obviously synthetic abstract about widgets."),
+        ):
+            ET.SubElement(entry, f"{{{ATOM}}}{tag}").text = text
+        author = ET.SubElement(entry, f"{{{ATOM}}}author")
+        ET.SubElement(author, f"{{{ATOM}}}name").text = "Ada Example"
+        ET.SubElement(entry, f"{{{NS['arxiv']}}}primary_category", term="cs.LG")
+        ET.SubElement(entry, f"{{{ATOM}}}category", term="cs.LG")
+        entries.append(entry)
+    return feed_xml(entries)
 
 
 @pytest.fixture
 def fake_sources(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every registered source pointed at a fake on 127.0.0.1: arXiv knows 2312.00752."""
+    """Every registered source pointed at a fake on 127.0.0.1: arXiv knows the notes' papers (one
+    answer: a second request would wait out arXiv's 3 s floor)."""
     from paperindex.enrich.sources import REGISTRY
     from paperindex.testing import FakeService
     from paperindex.testing.arxiv import serve
 
-    with serve(_synthetic_feed("2312.00752")) as arxiv, FakeService() as other:
+    feed = _synthetic_feed("2312.00752", "2306.15595", "2401.04088")
+    with serve(feed) as arxiv, FakeService() as other:
         for name in REGISTRY:
             url = arxiv.url if name == "arxiv" else other.url_for("/")
             monkeypatch.setenv(f"PAPERINDEX_{name.upper()}_API", url)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 
-from paperindex.export.readinglist import _heading, group, md, render_json, render_markdown
+from paperindex.export.readinglist import group, md, render_json, render_markdown
 from paperindex.export.topics import Topic, TopicRules, TopicsError, load_topics, topic_of
 from paperindex.export.view import LinkInfo, load_infos
 from paperindex.extract import extract_text
@@ -560,6 +560,8 @@ def _visible(markdown: str) -> str:
 @given(st.text(alphabet=MARKDOWN_ALPHABET, max_size=24))
 @settings(max_examples=400, deadline=None)
 def test_md_text_renders_as_itself_wherever_it_is_put(text: str) -> None:
+    from paperindex.export.readinglist import _heading
+
     expected = " ".join(text.split())
     assume(expected)  # nothing to render
     for place, seen in PLACES:
