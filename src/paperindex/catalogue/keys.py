@@ -2,12 +2,15 @@
 
 The rule (after Better BibTeX's pinned keys, without its "showstopper" of renaming old keys):
 
-* a non-empty key in the catalogue is never changed by any tool;
+* a non-empty key in the catalogue is never changed by any tool: a key in the catalogue is
+  pinned;
 * a key is written only when its final form can be computed: papers as `lastnameYYYYword`
   (first author, v1 year, first significant title word, ASCII-folded, lower-case), which for
   arXiv papers needs their metadata; other links from their identity (`openbmb-infinitebench`);
-* an arXiv paper still waiting for metadata has no key until metadata arrives, or until an export
-  needs one, which then writes an identity key (`arxiv-2312-00752`) to the catalogue first;
+* an arXiv paper still waiting for metadata has a *provisional* key: an export shows it under
+  its identity key (`arxiv-2312-00752`, `assign_keys(force=True)` on links in memory) without
+  writing it, and says so; metadata later gives it its readable key, unless the user pinned the
+  provisional one first (`paperindex keys --pin`, `api.pin_keys`), which writes it here;
 * a collision gets `a`, `b`, … appended to the *new* key, compared case-insensitively (biblatex
   keys are), so an existing key is never renamed.
 """
@@ -95,7 +98,8 @@ def assign_keys(links: Iterable[Link], force: bool = False) -> list[Link]:
     """Give every link without a key the key it can have now; return the links that got one.
 
     Keys already present are never touched.  With `force`, arXiv papers still waiting for
-    metadata get identity keys (an export needs a key for every entry).
+    metadata get their provisional identity keys (an export needs a key for every entry; the
+    caller decides whether they are saved, see `paperindex.api.pin_keys`).
     """
     links = list(links)
     taken = {link.key.casefold() for link in links if link.key}
