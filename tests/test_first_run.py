@@ -267,6 +267,8 @@ def test_unknown_kind_or_topic_exits_2_with_the_valid_values(
 ) -> None:
     assert main(["extract", "notes/"]) == 0
     capsys.readouterr()
+    assert main(["bib", "--kind", "paper,blog"]) == 2
+    assert "error: unknown kind(s): blog; " in capsys.readouterr().err
     assert main(["bib", "--kind", "blog"]) == 2
     assert (
         "kinds are paper, code, dataset, model, video, post, article, page"

@@ -180,11 +180,10 @@ def _selected(
     kinds: Sequence[str] | None,
 ) -> list[LinkInfo]:
     if kinds:
-        try:
-            wanted = {Kind(k) for k in kinds}
-        except ValueError as exc:
-            raise UnknownChoiceError(f"{exc}; kinds are {kind_names()}") from None
-        infos = select(infos, wanted)
+        unknown = ", ".join(k for k in kinds if k not in set(Kind))
+        if unknown:
+            raise UnknownChoiceError(f"unknown kind(s): {unknown}; kinds are {kind_names()}")
+        infos = select(infos, {Kind(k) for k in kinds})
     if topics:
         assignment = assign(infos, rules)
         by_topic = assignment.topics
