@@ -1,11 +1,11 @@
-"""BibTeX and biblatex export through bibtexparser, with text that real toolchains accept.
+"""BibTeX and biblatex export, with text that real toolchains accept.
 
 Text fields are encoded by `paperindex.tex`, not by bibtexparser's `LatexEncodingMiddleware`,
 which would wrap `url` in `\\url{}` and leave CJK raw with a warning per character:
 
 * normalise first, escape last: look-alikes (`﹨input﹛…﹜`) are folded and transliterated
   *before* the LaTeX specials are escaped, so no character can turn into a command later;
-  braces become `\\textbraceleft{}`/`\\textbraceright{}`, never `\\{`: BibTeX counts every
+  braces become `{\\textbraceleft}`/`{\\textbraceright}`, never `\\{`: BibTeX counts every
   brace, escaped or not, so only balanced output is safe.
 * TeX math from arXiv titles (`5$\\times$`, `$\\sigma$`) stays math only in titles, and only
   when pylatexenc parses it and it passes TeX's rules on scripts with whitelisted commands.
@@ -111,6 +111,38 @@ MAX_AUTHORS = 50
 """Authors written before `and others` (see the module docstring)."""
 
 
+# A name part that starts with escaped specials: biber decodes `{\\textbraceleft}` to "{" for the
+# part's initial (`familyi={{\\bibinitperiod}`: an unbalanced .bbl), so the leading escapes are
+# written unbraced (`\\textbraceleft{}`, which biber skips) and the part becomes one braced group
+# that starts with a backslash: still one "special character" to BibTeX's text.prefix$ (alpha
+# builds labels from the first letters of names), which a bare `\\textbraceleft{}` would not be.
+_ESCAPE = (
+    r"\{\\(?:textbackslash|textbraceleft|textbraceright|textasciitilde|textasciicircum|[$&%#_])\}"
+)
+_LEADING_RUN = re.compile(rf"(?<!\S)((?:{_ESCAPE})+)(\S*)")
+_START_RUN = re.compile(rf"(?:{_ESCAPE})+")
+
+
+def _unbraced(escapes: str) -> str:
+    return re.sub(
+        r"\{\\([A-Za-z]+|.)\}",
+        lambda m: "\\" + m.group(1) + ("{}" if m.group(1).isalpha() else ""),
+        escapes,
+    )
+
+
+def _leading_escape(m: re.Match[str]) -> str:
+    return "{" + _unbraced(m.group(1)) + m.group(2) + "}"
+
+
+def _one_name(text: str) -> str:
+    """`text` protected whole as one name, never starting with a braced escape (see above)."""
+    start = _START_RUN.match(text)
+    if start:
+        text = _unbraced(start.group()) + text[start.end() :]
+    return "{" + text + "}"
+
+
 def _person(name: str, dialect: Dialect) -> str:
     """One name; protected whole when BibTeX would split or misread it: an "and" inside it
     (checked after normalisation: full-width "ａｎｄ" is "and" by then), more than one comma,
@@ -125,8 +157,8 @@ def _person(name: str, dialect: Dialect) -> str:
         or (comma and not (last.strip() and first.strip()))
         or not any(c.isalpha() for c in text)
     ):
-        return "{" + text + "}"
-    return text
+        return _one_name(text)
+    return _LEADING_RUN.sub(_leading_escape, text) if "{\\" in text else text
 
 
 def _authors(info: LinkInfo, dialect: Dialect) -> str:
@@ -137,7 +169,7 @@ def _authors(info: LinkInfo, dialect: Dialect) -> str:
         return " and ".join(names)
     account = latex(info.account, dialect, math=False) if info.account else ""
     account = _label_text(account, dialect)
-    return "{" + account + "}" if account else ""  # an account is one name, never "Last, First"
+    return _one_name(account) if account else ""  # one name, never "Last, First"
 
 
 def _checked(key: str, field: str, value: str | None, valid: Callable[[str], bool]) -> str:
@@ -175,7 +207,9 @@ def entry_fields(info: LinkInfo, options: BibOptions) -> tuple[str, list[tuple[s
         entry_type = _other_fields(info, options, year, add)
     if d == "bibtex":
         if not authors:  # .bst styles sort by author, else by this field, else they warn
-            add("key", _label_text(latex(info.title, d) or latex(fallback_title(link), d), d))
+            # no math: alpha builds its label from the key's first three characters
+            key = latex(info.title, d, math=False) or latex(fallback_title(link), d, math=False)
+            add("key", _label_text(key, d))
         if not year:  # plainnat warns on an empty year; "n.d." is the usual "no date"
             fields.insert(
                 next((i for i, f in enumerate(fields) if f[0] == "title"), -1) + 1,

@@ -13,7 +13,8 @@ Text is encoded in one fixed order, so that nothing produced late can undo an es
    symbols and math symbols; any other character is transliterated by anyascii (CJK one
    syllable per character), and that ASCII is escaped like any other text;
 4. escaping is last: the ten ASCII specials become text commands, braces included
-   (`\\textbraceleft{}`), because BibTeX counts every brace, escaped or not.
+   (`{\\textbraceleft}`), because BibTeX counts every brace, escaped or not; each is braced as a
+   BibTeX special character, so no BibTeX string function can cut it.
 
 The output therefore holds no command outside `TEXT_COMMANDS`/`MATH_COMMANDS`, balanced
 braces and no control character (tests/test_tex_security.py checks this as a property and
@@ -35,17 +36,21 @@ from ..text import clean
 
 Dialect = Literal["bibtex", "biblatex"]
 
+# Each escape is a BibTeX "special character", `{\\…}` at brace level 0: BibTeX's string
+# functions (text.prefix$, purify$, change.case$) take it as one character, so a style that
+# builds a label from the first letters of a name or a `key` (alpha: `{\\&}Co` → "&Co", never
+# a cut `\\&` or `\\te`) or sorts on it cannot split it.
 SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "{": r"\textbraceleft{}",
-    "}": r"\textbraceright{}",
-    "$": r"\$",
-    "&": r"\&",
-    "%": r"\%",
-    "#": r"\#",
-    "_": r"\_",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
+    "\\": r"{\textbackslash}",
+    "{": r"{\textbraceleft}",
+    "}": r"{\textbraceright}",
+    "$": r"{\$}",
+    "&": r"{\&}",
+    "%": r"{\%}",
+    "#": r"{\#}",
+    "_": r"{\_}",
+    "~": r"{\textasciitilde}",
+    "^": r"{\textasciicircum}",
 }
 # Protection braces are marked with two control characters while the text is still raw, then
 # become braces in the escaping pass: `clean` has removed every control character by then, so
