@@ -41,7 +41,6 @@ from typing import Literal
 
 from .. import defaults
 from ..model import Kind
-from ..text import encode_url
 from . import tex
 from .base import ExportContext, Exporter, ExportError
 from .view import LinkInfo, fallback_title
@@ -84,7 +83,7 @@ def latex(s: str, dialect: Dialect, protect: bool = False, math: bool = True) ->
 
 def safe_url(url: str) -> str:
     """An http(s) URL with every character outside RFC 3986 percent-encoded."""
-    encoded = encode_url(url)
+    encoded = tex.checked_url(url)
     if encoded is None:
         raise ExportError(f"not an http(s) URL: {url!r}")
     return encoded
@@ -218,19 +217,8 @@ def entry_fields(info: LinkInfo, options: BibOptions) -> tuple[str, list[tuple[s
     return entry_type, fields
 
 
-# A URL that is already what `encode_url` makes of it: http(s), a host, and only characters
-# RFC 3986 allows, every `%` starting an escape; checked first because it is the common case.
-_SAFE_URL = re.compile(
-    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,4})?(?:/(?:[-A-Za-z0-9._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*)?"
-    r"(?:\?(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?",
-    re.ASCII,
-)
-
-
 def _url(key: str, url: str) -> str:
-    if _SAFE_URL.fullmatch(url):
-        return url
-    encoded = encode_url(url)
+    encoded = tex.checked_url(url)
     if encoded is None:
         log.warning("%s: url %r is not an http(s) URL; left out", key, url)
         return ""

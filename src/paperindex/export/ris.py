@@ -16,8 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..model import Kind
-from ..text import encode_url
-from . import csl
+from . import csl, tex
 from .base import ExportContext, Exporter
 from .view import LinkInfo
 
@@ -65,7 +64,7 @@ def record(info: LinkInfo) -> dict[str, Any]:
         out["name_of_database"], out["accession_number"] = "arXiv", link.id
     if "DOI" in data:
         out["doi"] = data["DOI"]
-    url = encode_url(link.url)
+    url = tex.checked_url(link.url)
     if url:
         out["urls"] = [url]
     if "accessed" in data:

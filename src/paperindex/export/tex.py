@@ -32,7 +32,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any, Literal
 
-from ..text import clean
+from ..text import clean, encode_url
 
 Dialect = Literal["bibtex", "biblatex"]
 
@@ -201,6 +201,15 @@ def escape(s: str, dialect: Dialect) -> str:
 def latex(s: str, dialect: Dialect, protect: bool = False, math: bool = True) -> str:
     """`s` as a BibTeX field value: normalised, safe math kept (when `math`), text escaped,
     words with inner capitals brace-protected (when `protect`)."""
+    if (
+        s.isascii()
+        and s.isprintable()
+        and not _ESCAPE_ASCII.search(s)
+        and "  " not in s
+        and s[:1] != " " != s[-1:]
+        and not (protect and _ASCII_CANDIDATE.search(s))
+    ):
+        return s  # the common case: printable ASCII, single spaces, nothing to escape or protect
     s = prepare(s, dialect)
     pieces = []
     pos = 0
@@ -390,3 +399,17 @@ def valid_arxiv_category(category: str) -> bool:
 def valid_year(year: str) -> bool:
     """Four digits: what BibTeX styles and biber read as a year."""
     return _YEAR.fullmatch(year) is not None
+
+
+# A URL that is already what `encode_url` makes of it: http(s), a host, and only characters
+# RFC 3986 allows, every `%` starting an escape; checked first because it is the common case.
+_SAFE_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,4})?(?:/(?:[-A-Za-z0-9._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*)?"
+    r"(?:\?(?:[-A-Za-z0-9._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?",
+    re.ASCII,
+)
+
+
+def checked_url(url: str) -> str | None:
+    """`encode_url(url)`: percent-encoded where RFC 3986 requires it, None when not http(s)."""
+    return url if _SAFE_URL.fullmatch(url) else encode_url(url)
