@@ -143,7 +143,57 @@ def main() -> int:
             link.code = facts["code_url"]
     cat.save(catalogue, args.catalogue)
     print(f"curated venue filled for {filled} paper(s)")
-    return 0 if report.ok else 1
+    wrong = check_published_venues(reference, args.catalogue, args.metadata)
+    return 0 if report.ok and not wrong else 1
+
+
+# --- the arXiv-venue half: the published-version resolver finds the curated venues -------------
+
+
+def check_published_venues(reference: Path, catalogue: Path, metadata: Path) -> list[str]:
+    """In a temporary copy (nothing here is shipped: the answers carry synthetic ids), empty the
+    curated venues of the arXiv papers, refresh Semantic Scholar against answers shaped from
+    `records.json`, and compare what the resolver finds with `published_as`: the same venue
+    where the records have one, none where they have none.  Returns the disagreements."""
+    import shutil
+    import tempfile
+
+    from paperindex.testing.reference import load_records, published_venues, s2_papers
+    from paperindex.testing.semanticscholar import serve as serve_s2
+
+    records = load_records(reference)
+    expected = published_venues(records)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        shutil.copy(catalogue, work / "links.csv")
+        shutil.copytree(metadata, work / "metadata")
+        copy = cat.load(work / "links.csv")
+        papers = [link.id for link in copy.links if link.source == "arxiv"]
+        for link in copy.links:
+            if link.source == "arxiv":
+                link.venue = ""
+        cat.save(copy, work / "links.csv")
+        with serve_s2(s2_papers(records)) as server:
+            report = refresh(
+                work / "links.csv",
+                work / "metadata",
+                sources=["semanticscholar"],
+                configs={"semanticscholar": SourceConfig(base_url=server.url, delay=0.0)},
+            )
+    found = {i: v.rsplit(" (", 1)[0] for i, v in report.published.items()}
+    wrong = [
+        f"{i}: resolver {found.get(i)!r}, records {expected.get(i)!r}"
+        for i in papers
+        if found.get(i) != expected.get(i)
+    ]
+    agreed = sum(1 for i in papers if expected.get(i) and found.get(i) == expected[i])
+    none = sum(1 for i in papers if not expected.get(i) and i not in found)
+    print(
+        f"published-version resolver (temporary copy, Semantic Scholar answers shaped from "
+        f"records.json): {agreed} curated venue(s) found again, {none} paper(s) without one "
+        f"left without one, {len(wrong)} disagreement(s)" + "".join(f"\n  {w}" for w in wrong)
+    )
+    return wrong
 
 
 # --- the links half: metadata of the non-arXiv links, through the new sources ------------------

@@ -47,7 +47,8 @@ def merge(
             catalogue.links.append(link)
             index[ident] = link
             summary.added.append(link)
-        fresh.setdefault(ident, []).append(citation.mention)
+        # keyed by the row it lands on: a citation of an alias (a DOI of a merged work) counts
+        fresh.setdefault(key_of(index[ident]), []).append(citation.mention)
     for link in catalogue.links:
         kept = [m for m in link.mentions if m.file not in scanned]
         mentions = _dedupe([*kept, *fresh.get(key_of(link), [])])

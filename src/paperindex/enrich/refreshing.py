@@ -32,7 +32,7 @@ from .polite import Clock, FetchError, PoliteClient, SourceConfig, SystemClock
 from .published import resolve_all, save_if_changed
 from .source import Batch, MetadataSource
 from .sources import REGISTRY, check_names, source_class
-from .works import WorksReport, unify_works
+from .works import WorksReport, suggestions, unify_works
 
 Progress = Callable[[int, int, str], None]
 """Called as (ids done, ids due, message) after each batch."""
@@ -236,6 +236,7 @@ def refresh(
             derive_all(catalogue.links, stored)
             assign_keys(catalogue.links)
             save(catalogue, catalogue_path)
+        report.works.suggestions = suggestions(catalogue.links, stored)
         stores = {s.name: st.load(store_path(folder, s.name), s.record_type) for s in chosen}
         if not ids:
             _home_failures_only(report, chosen, catalogue)

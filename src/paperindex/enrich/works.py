@@ -70,15 +70,14 @@ def proven(link: Link, metadata: Metadata) -> set[str]:
 
 
 def unify_works(catalogue: Catalogue, metadata: Metadata) -> WorksReport:
-    """Unify the catalogue on what the stores show, to the fixed point (see `unify`), and list
-    the title matches that remain as suggestions."""
+    """Unify the catalogue on what the stores show, to the fixed point (see `unify`).  The
+    title matches that remain are `suggestions` (listed once keys are assigned)."""
     report = WorksReport()
     for _ in range(MAX_PASSES):
         step = unify(catalogue, lambda link: proven(link, metadata))
         report.extend(step)
         if not step.changed:
             break
-    report.suggestions = suggestions(catalogue.links, metadata)
     return report
 
 

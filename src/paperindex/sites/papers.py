@@ -52,6 +52,14 @@ def _upper(m: re.Match[str]) -> str:
     return m.group().upper()
 
 
+def bare_doi(text: str) -> str | None:
+    """A DOI as a person types it (`doi:10.1145/X`, `https://doi.org/10.1145/X`), lower-cased,
+    or None: arXiv's DOIs included (a DOI service asks about them as DOIs)."""
+    doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", unquote(text).strip(), flags=re.I)
+    doi = doi.lower()
+    return doi if _DOI.fullmatch(doi) else None
+
+
 def doi_in_path(segments: list[str]) -> Identity | None:
     """The DOI that makes up the rest of a path (`10.1007`, `s10579-018-9431-1`), without a view
     word after it (`/full`, `/pdf`) or a `.pdf` suffix."""

@@ -40,7 +40,7 @@ def sha(text: str) -> str:
 
 def corpus_id(text: str) -> int:
     """A stable synthetic corpus id for `text`."""
-    return int(sha(text)[:8], 16)
+    return int(sha(text)[:12], 16)
 
 
 def paper(

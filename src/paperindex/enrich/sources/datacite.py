@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...model import Kind, Link
 from ...net import HttpResponse
 from ...sites import key_of
-from ...sites.papers import doi_identity, identity_of
+from ...sites.papers import bare_doi, doi_identity, identity_of
 from ..identities import id_at, is_preprint_venue, unknown
 from ..polite import FetchError, PoliteClient, Politeness, SourceConfig
 from ..source import Batch, Facts, MetadataSource
@@ -96,8 +96,7 @@ class DataCiteSource(MetadataSource[DataCiteRecord]):
         return id_at(link, "doi") if link.kind is Kind.PAPER else None
 
     def normalise(self, ident: str) -> str | None:
-        found = identity_of("doi", ident)
-        return found.id if found is not None and found.source == "doi" else None
+        return bare_doi(ident)
 
     def fetch_batch(self, ids: list[str], http: PoliteClient) -> Batch[DataCiteRecord]:
         batch: Batch[DataCiteRecord] = Batch()

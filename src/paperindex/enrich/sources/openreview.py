@@ -39,7 +39,7 @@ SERVICE = "OpenReview"
 _FORUM_ID = re.compile(r"[A-Za-z0-9_-]{5,24}")
 _PRESENTATION = re.compile(
     r"\s*[(\[]?\b(oral|poster|spotlight|notable[- ]top[- ]\d+%|top[- ]\d+%|(invited|contributed) "
-    r"talk|accept(ed)?)\b[)\]]?\s*$",
+    r"talk|accept(ed)?)(?![\w%])[)\]]?\s*$",
     re.I,
 )
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
