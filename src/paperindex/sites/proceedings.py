@@ -31,6 +31,8 @@ class _Proceedings(Site):
     """Keys wait for metadata (authors give `lastnameYYYYword`)."""
 
     key_waits_for_metadata = True
+    page_metadata: ClassVar[bool] = True
+    """No API serves these: their landing pages (`citation_*` tags) are read instead."""
 
     def readable_key(self, ref: Ref) -> str:
         return self.key_prefix + _key_part(ref.id)

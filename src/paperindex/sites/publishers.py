@@ -45,6 +45,8 @@ _OUP_JOURNAL = re.compile(r"[a-z][a-z0-9-]*")
 
 class _Publisher(Site):
     key_waits_for_metadata = True
+    page_metadata: ClassVar[bool] = True
+    """No API serves these: their landing pages (`citation_*` tags) are read instead."""
 
     def readable_key(self, ref: Ref) -> str:
         return self.key_prefix + slug(ref.id.rsplit("/", 1)[-1], 40)

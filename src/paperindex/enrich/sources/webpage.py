@@ -59,6 +59,13 @@ _API_SITES = frozenset({"arxiv", "openreview", "doi", "acl", "github", "huggingf
                         "youtube", "bilibili"})  # fmt: skip
 
 
+def _reads_pages(source: str) -> bool:
+    """Pages of the web, Replicate's, and paper hosts with no API of their own (proceedings,
+    publishers: `Site.page_metadata`), whose landing pages carry `citation_*` tags."""
+    site = site_for(source)
+    return site is WEB or source == "replicate" or bool(getattr(site, "page_metadata", False))
+
+
 class PageRecord(Record):
     """What a page's metadata says, and which layer said it."""
 
@@ -100,13 +107,13 @@ class WebpageSource(MetadataSource[PageRecord]):
     def ids_for(self, link: Link) -> str | None:
         if link.source in _API_SITES:
             return None
-        return link.url if site_for(link.source) is WEB or link.source == "replicate" else None
+        return link.url if _reads_pages(link.source) else None
 
     def normalise(self, ident: str) -> str | None:
         found = identify(ident.strip())
         if found is None or (found.source in _API_SITES):
             return None
-        return found.url if site_for(found.source) is WEB or found.source == "replicate" else None
+        return found.url if _reads_pages(found.source) else None
 
     def fetcher(self, http: PoliteClient) -> PageFetcher:
         """The run's guarded fetcher (one per source instance, so pacing per host holds)."""
