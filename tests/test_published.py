@@ -145,3 +145,15 @@ def test_the_venues_found_by_hand_are_found_and_no_other(tmp_path: Path, referen
         assert found.get(link.id) == expected[link.id], link.id
     assert [i for i, v in expected.items() if v is None and i in found] == []
     assert write_bibtex(None, csv_path, folder) == before
+
+
+def test_a_work_first_cited_elsewhere_is_still_its_arxiv_paper(tmp_path: Path) -> None:
+    """A row kept under its OpenReview forum, with the arXiv id as an alias, gets arXiv's record
+    and its published version, and exporters see its arXiv id."""
+    known = _metadata(tmp_path, arxiv={A: _arxiv(title="From arXiv")}, openreview={FORUM: ACCEPTED})
+    link = Link(kind=Kind.PAPER, source="openreview", id=FORUM,
+                url=f"https://openreview.net/forum?id={FORUM}", aliases=[f"arxiv:{A}"])  # fmt: skip
+    found = resolve(link, known)
+    assert found is not None and found.venue == "ICLR 2024"
+    (info,) = infos_for([link], known)
+    assert info.facts.title == "From arXiv" and info.arxiv_id == A

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 from ...model import Link
 from ...net import HttpResponse
 from ...sites.arxiv import parse_arxiv_id
+from ..identities import id_at
 from ..polite import FetchError, PoliteClient, Politeness
 from ..source import Batch, Facts, MetadataSource
 from ..store import Record
@@ -80,7 +81,7 @@ class ArxivSource(MetadataSource[ArxivRecord]):
     id_description = "a versionless arXiv identifier"
 
     def ids_for(self, link: Link) -> str | None:
-        return link.id if link.source == "arxiv" else None
+        return id_at(link, "arxiv")  # its own id, or an alias: the arXiv version of a work
 
     def normalise(self, ident: str) -> str | None:
         """`2312.00752v2` → `2312.00752`: a refresh always fetches the latest version."""
