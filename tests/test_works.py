@@ -121,6 +121,8 @@ def test_one_work_cited_four_ways_is_one_row_one_entry_and_stable(
     assert "booktitle     = {Proceedings of the Example Conference on Testing 2024}" in bib
     assert f"eprint        = {{{A}}}" in bib and "archivePrefix = {arXiv}" in bib
     assert report.published[A].endswith("(crossref)")
+    lines = report.work_lines()
+    assert "one row per work: rows merged 3:" in lines and "published versions found 1:" in lines
     # a second refresh: no request, no byte changed anywhere
     before, asked = _snapshot(tmp_path), services.requests()
     again = refresh(csv_path, tmp_path, sources=SOURCES, configs=services.configs())

@@ -80,6 +80,24 @@ class RefreshReport:
     """arXiv id → the published version found (`venue (source)`), for every arXiv paper
     that has one."""
 
+    def work_lines(self, limit: int = 20) -> list[str]:
+        """What the refresh did to the catalogue's works, as summary lines for a command line:
+        rows merged, curated cells in conflict, title matches not merged, published versions."""
+        lines: list[str] = []
+        blocks = (
+            ("one row per work: rows merged", self.works.merged),
+            ("curated cells in conflict (the first row's value kept)", self.works.conflicts),
+            ("same title, not merged (no shared id)", self.works.suggestions),
+            ("published versions found", [f"{i}: {v}" for i, v in sorted(self.published.items())]),
+        )
+        for title, items in blocks:
+            if items:
+                lines.append(f"{title} {len(items)}:")
+                lines += [f"    {item}" for item in items[:limit]]
+                if len(items) > limit:
+                    lines.append(f"    … and {len(items) - limit} more")
+        return lines
+
     @property
     def ok(self) -> bool:
         """True when nothing failed."""
