@@ -240,8 +240,14 @@ BADGE = "https://img.shields.io/badge/arXiv-2303.18223-b31b1b.svg"
     ("text", "expected"),
     [
         # the link around a badge is the citation; the badge is not
-        (f"[![arXiv]({BADGE})](https://arxiv.org/abs/2303.18223)", ["https://arxiv.org/abs/2303.18223"]),
-        ("![diagram](https://example.com/fig.png) then [the page](https://example.com/p)", ["https://example.com/p"]),
+        (
+            f"[![arXiv]({BADGE})](https://arxiv.org/abs/2303.18223)",
+            ["https://arxiv.org/abs/2303.18223"],
+        ),
+        (
+            "![diagram](https://example.com/fig.png) then [the page](https://example.com/p)",
+            ["https://example.com/p"],
+        ),
         ("![](https://example.com/empty-alt.png)", []),
         ('<img src="https://example.com/logo.png" width="180px">', []),
         ("<IMG SRC='https://example.com/upper.png'>", []),
@@ -273,7 +279,10 @@ BADGE = "https://img.shields.io/badge/arXiv-2303.18223-b31b1b.svg"
             ["https://star-history.com/#o/r&Date"],
         ),
         # …but not pages that merely talk about badges, nor a bare link to an image
-        ("https://github.com/badges/shields and https://example.com/fig.png", ["https://github.com/badges/shields", "https://example.com/fig.png"]),
+        (
+            "https://github.com/badges/shields and https://example.com/fig.png",
+            ["https://github.com/badges/shields", "https://example.com/fig.png"],
+        ),
         # reference-style images; a reference used by a link too stays a citation
         (
             "![logo][l] [site][s] ![b] [b2] ![both][x] [both again][x]\n\n"
@@ -282,7 +291,10 @@ BADGE = "https://img.shields.io/badge/arXiv-2303.18223-b31b1b.svg"
             ["https://example.com/s", "https://example.com/b2", "https://example.com/x"],
         ),
         # a URL nested in another URL's query is not a second citation
-        ("https://example.com/r?a=1&url=https://arxiv.org/abs/2303.18223", ["https://example.com/r?a=1&url=https://arxiv.org/abs/2303.18223"]),
+        (
+            "https://example.com/r?a=1&url=https://arxiv.org/abs/2303.18223",
+            ["https://example.com/r?a=1&url=https://arxiv.org/abs/2303.18223"],
+        ),
         # an escaped "!" is text: what follows is a link
         ("\\![not an image](https://example.com/link)", ["https://example.com/link"]),
     ],

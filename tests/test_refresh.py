@@ -278,6 +278,7 @@ def test_catalogue_is_free_while_refresh_waits_on_the_network(
         notes = [str(project / "notes.md"), str(project / "more.md")]
         assert main(["extract", *notes, *files(project)]) == 0
         assert main(["bib", "-o", str(project / "refs.bib"), *files(project)]) == 0
+        assert main(["keys", "--pin", *files(project)]) == 0  # bib's provisional key, pinned
         assert time.monotonic() - started < 10
         assert refresh.is_alive() and len(server.requests) == 1
     finally:
@@ -286,7 +287,7 @@ def test_catalogue_is_free_while_refresh_waits_on_the_network(
     assert codes == [1]  # the unknown id
     links = {lk.id: lk for lk in cat.load(project / "links.csv").links}
     assert "state-spaces/mamba" in links  # extract's link survived refresh's save
-    assert links["2312.00752"].key == "arxiv-2312-00752"  # bib's key too
+    assert links["2312.00752"].key == "arxiv-2312-00752"  # the pinned key too
     assert links["2312.00752"].auto_title.startswith("Mamba")  # and refresh derived its columns
     assert "@misc{arxiv-2312-00752," in (project / "refs.bib").read_text()
 
