@@ -442,7 +442,10 @@ def test_more_than_fifty_authors_are_cut_to_and_others() -> None:
         ("Zoë {Brace", r"Zo{\"e} {\textbraceleft{}Brace}"),
         ("\\\\\\csname input", r"{\textbackslash{}\textbackslash{}\textbackslash{}csname} input"),
         ("Anne and Bob", "{Anne and Bob}"),
-        ("{and} x", r"{\textbraceleft{}and{\textbraceright} x}"),
+        ("{and} x", r"{\textbraceleft{}{and}{\textbraceright}} x"),  # "and" braced, not the name
+        ("Johnson and Johnson", "{Johnson and Johnson}"),  # no escape: kept whole
+        ("pQ&X$ and y", r"pQ{\&}X{\$} {and} y"),  # escapes: a group would be cut by alpha
+        ("0&", r"0{\&}"),
         ("@Francis_YAO_", r"@Francis{\_}YAO{\_}"),
     ],
 )

@@ -119,7 +119,6 @@ _ESCAPE = (
     r"\{\\(?:textbackslash|textbraceleft|textbraceright|textasciitilde|textasciicircum|[$&%#_])\}"
 )
 _LEADING_RUN = re.compile(rf"(?<!\S)((?:{_ESCAPE})+)(\S*)")
-_START_RUN = re.compile(rf"(?:{_ESCAPE})+")
 
 
 def _unbraced(escapes: str) -> str:
@@ -134,12 +133,15 @@ def _leading_escape(m: re.Match[str]) -> str:
     return "{" + _unbraced(m.group(1)) + m.group(2) + "}"
 
 
-def _one_name(text: str) -> str:
-    """`text` protected whole as one name, never starting with a braced escape (see above)."""
-    start = _START_RUN.match(text)
-    if start:
-        text = _unbraced(start.group()) + text[start.end() :]
-    return "{" + text + "}"
+def _kept_whole(text: str) -> str:
+    """`text` as one name that BibTeX neither splits at "and" nor reorders at a comma.  Braced
+    whole when it holds no escape; an escape inside a group that does not start with a command
+    would be cut by text.prefix$ (`{pQ{\\&}X}` → `{pQ{\\}}`), so then only the word "and" and
+    the commas are braced."""
+    if "\\" not in text:
+        return "{" + text + "}"
+    text = _AND.sub(lambda m: "{" + m.group() + "}", text).replace(",", "{,}")
+    return _LEADING_RUN.sub(_leading_escape, text)
 
 
 def _person(name: str, dialect: Dialect) -> str:
@@ -156,7 +158,7 @@ def _person(name: str, dialect: Dialect) -> str:
         or (comma and not (last.strip() and first.strip()))
         or not any(c.isalpha() for c in text)
     ):
-        return _one_name(text)
+        return _kept_whole(text)
     return _LEADING_RUN.sub(_leading_escape, text) if "{\\" in text else text
 
 
@@ -167,8 +169,7 @@ def _authors(info: LinkInfo, dialect: Dialect) -> str:
     if names:
         return " and ".join(names)
     account = latex(info.account, dialect, math=False) if info.account else ""
-    account = _label_text(account, dialect)
-    return _one_name(account) if account else ""  # one name, never "Last, First"
+    return _kept_whole(_label_text(account, dialect)) if account else ""  # never "Last, First"
 
 
 def _checked(key: str, field: str, value: str | None, valid: Callable[[str], bool]) -> str:
