@@ -37,6 +37,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from .. import defaults
@@ -162,8 +163,12 @@ def _person(name: str, dialect: Dialect) -> str:
     return _LEADING_RUN.sub(_leading_escape, text) if "{\\" in text else text
 
 
+# Names recur across a catalogue (the same people write many papers): each is encoded once.
+_person_cached = lru_cache(maxsize=1 << 16)(_person)
+
+
 def _authors(info: LinkInfo, dialect: Dialect) -> str:
-    names = [p for p in (_person(a, dialect) for a in info.authors) if p]
+    names = [p for p in (_person_cached(a, dialect) for a in info.authors) if p]
     if len(names) > MAX_AUTHORS:
         names[MAX_AUTHORS:] = ["others"]
     if names:
@@ -291,6 +296,9 @@ def _other_fields(info: LinkInfo, options: BibOptions, year: str, add: _Add) -> 
     return "misc"
 
 
+_KEY = re.compile(r"[A-Za-z0-9_:.+/-]+")
+
+
 def bibtex(infos: Iterable[LinkInfo], options: BibOptions | None = None) -> str:
     """The .bib text for `infos`, in their order; every link needs a key (see `assign_keys`)."""
     options = options or BibOptions()
@@ -298,7 +306,7 @@ def bibtex(infos: Iterable[LinkInfo], options: BibOptions | None = None) -> str:
     missing = [i.link.id for i in infos if not i.link.key]
     if missing:
         raise ExportError(f"{len(missing)} link(s) have no citation key: {', '.join(missing)}")
-    bad = [i.link.key for i in infos if not re.fullmatch(r"[A-Za-z0-9_:.+/-]+", i.link.key)]
+    bad = [i.link.key for i in infos if not _KEY.fullmatch(i.link.key)]
     if bad:
         raise ExportError(
             "key(s) BibTeX cannot use (letters, digits and _:.+/- only): "

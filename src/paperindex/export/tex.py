@@ -201,15 +201,12 @@ def escape(s: str, dialect: Dialect) -> str:
 def latex(s: str, dialect: Dialect, protect: bool = False, math: bool = True) -> str:
     """`s` as a BibTeX field value: normalised, safe math kept (when `math`), text escaped,
     words with inner capitals brace-protected (when `protect`)."""
-    if (
-        s.isascii()
-        and s.isprintable()
-        and not _ESCAPE_ASCII.search(s)
-        and "  " not in s
-        and s[:1] != " " != s[-1:]
-        and not (protect and _ASCII_CANDIDATE.search(s))
-    ):
-        return s  # the common case: printable ASCII, single spaces, nothing to escape or protect
+    if s.isascii() and s.isprintable() and "  " not in s and s[:1] != " " != s[-1:]:
+        # the common case, printable ASCII with single spaces: `prepare` would change nothing
+        if not (math and "$" in s):
+            if protect:
+                s = _ASCII_CANDIDATE.sub(_mark_word, s)
+            return _ESCAPE_ASCII.sub(_escape_biblatex, s)
     s = prepare(s, dialect)
     pieces = []
     pos = 0
