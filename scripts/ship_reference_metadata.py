@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PORT = 47100  # fixed, so the provenance URLs in the store do not change from run to run
 ARXIV_NOTE = (
     "Records produced by scripts/ship_reference_metadata.py: `paperindex refresh --all` against "
-    "tests/fake_arxiv.py on 127.0.0.1 serving the team's reference feed "
+    "paperindex.testing.arxiv on 127.0.0.1 serving the team's reference feed "
     "(shared/reference/arxiv/feed.xml, real arXiv metadata compiled from public records; "
     "times of day are not known and read 00:00 UTC). A refresh from arXiv replaces them."
 )
