@@ -39,3 +39,12 @@ def _no_network_beyond_loopback() -> Iterator[None]:
     every registered source; one a test forgot to point at a fake must not reach the real one)."""
     with loopback_only():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _private_http_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI keeps HTTP validators (ETags) in the user's cache folder; tests keep theirs, and
+    their subprocesses', in a temporary one."""
+    monkeypatch.setenv("PAPERINDEX_CACHE_DIR", str(tmp_path_factory.mktemp("http-cache")))

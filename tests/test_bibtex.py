@@ -144,10 +144,10 @@ def test_published_papers_keep_their_eprint(infos: dict[str, LinkInfo]) -> None:
 @pytest.mark.parametrize(
     ("key", "bibtex_type", "biblatex_type", "author"),
     [
-        ("openbmb-infinitebench", "misc", "software", "{OpenBMB}"),
-        ("skywork-skypile-150b", "misc", "dataset", "{Skywork}"),
+        ("openbmb-infinitebench", "misc", "software", "OpenBMB"),  # the owner, from GitHub
+        ("skywork-skypile-150b", "misc", "dataset", "Skywork"),  # the Hub's author
         ("nateraw-mixtral-8x7b-32kseqlen", "misc", "software", "{nateraw}"),
-        ("tydsh2023tweet", "misc", "online", "{@tydsh}"),
+        ("tydsh2023tweet", "misc", "online", "Yuandong Tian"),  # oEmbed's author name
         ("anthropic-claude-2-1-prompting", "misc", "online", "Anthropic"),
         ("perplexity", "misc", "online", None),
     ],

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from paperindex import catalogue as cat
-from paperindex.api import export, update_catalogue
+from paperindex.api import update_catalogue, write
 from paperindex.model import Kind, Link
 
 from . import toolchain
@@ -62,7 +62,7 @@ class Catalogue:
     undated: int
 
     def text(self, fmt: str, **options: str) -> str:
-        return export(fmt, None, self.csv, self.metadata, **options)
+        return write(fmt, None, self.csv, self.metadata, **options)
 
 
 @pytest.fixture(scope="module")

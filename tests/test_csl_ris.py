@@ -175,7 +175,8 @@ def test_authors_dates_and_accounts(shipped: dict[str, LinkInfo]) -> None:
     assert item(shipped["openbmb-infinitebench"])["author"] == [{"literal": "OpenBMB"}]
     assert "issued" not in item(shipped["openbmb-infinitebench"])  # undated: no invented year
     assert "author" not in item(shipped["perplexity"])
-    assert item(shipped["tydsh2023tweet"])["issued"] == {"date-parts": [[2023]]}
+    # the status id's snowflake timestamp: 2023-06-29 (see tests/test_keys.py)
+    assert item(shipped["tydsh2023tweet"])["issued"] == {"date-parts": [[2023, 6, 29]]}
 
 
 def test_mentions_and_context_go_into_note(shipped: dict[str, LinkInfo]) -> None:

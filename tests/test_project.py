@@ -105,7 +105,7 @@ def test_readme_python_api_runs_with_plain_strings(
     monkeypatch.chdir(tmp_path)
     result = paperindex.update_catalogue(["notes/"])
     assert len(paperindex.load_catalogue().links) == 34 and not result.written
-    assert len(paperindex.refresh(offline=True).total.have) == 14
+    assert len(paperindex.refresh(offline=True).sources["arxiv"].have) == 14
     paperindex.write_bibtex("references.bib", style="arxiv", dialect="biblatex")
     assert (tmp_path / "references.bib").read_text(encoding="utf-8").count("\n@") == 34
     text = paperindex.reading_list("READING_LIST.md", topics=["Mixture of experts"])

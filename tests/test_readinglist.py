@@ -215,7 +215,7 @@ def test_shipped_reading_list_renders_clean(shipped: list[LinkInfo]) -> None:
     for g in groups:
         kinds = [list(Kind).index(i.link.kind) for i in g.infos]
         assert kinds == sorted(kinds)  # papers first, then code, datasets, …
-        papers = [i.facts.date for i in g.infos if i.facts.date]
+        papers = [i.facts.date for i in g.infos if i.link.kind is Kind.PAPER and i.facts.date]
         assert papers == sorted(papers, reverse=True)  # newest first
 
 

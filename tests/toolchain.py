@@ -49,13 +49,14 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+# TeX's errors start "! " and its warnings name who warns; a line of a box dump (an overfull
+# line's text, wrapped at 79 columns) may start with "!" or hold "Warning" as typeset text.
+_LATEX_PROBLEM = re.compile(r"! |(?:LaTeX|Package \S+|Class \S+)(?: Font)? Warning")
+
+
 def _latex_problems(log: Path) -> list[str]:
     text = log.read_text(encoding="utf-8", errors="replace")
-    return [
-        line
-        for line in text.splitlines()
-        if line.startswith("!") or re.search(r"Warning|Undefined control sequence", line)
-    ]
+    return [line for line in text.splitlines() if _LATEX_PROBLEM.match(line)]
 
 
 def bibtex_problems(bib: str, workdir: Path, style: str) -> list[str]:
@@ -277,7 +278,7 @@ def bst_problems(
     for line in log.splitlines():
         for m in opened.finditer(line):
             style = m.group(1)
-        if line.startswith("!") or re.search(r"Warning|Undefined control sequence", line):
+        if _LATEX_PROBLEM.match(line):
             problems[style].append(line)
     return problems
 

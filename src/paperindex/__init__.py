@@ -15,8 +15,6 @@ Names are imported on first use, so the command line starts without loading pyda
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -45,7 +43,7 @@ _EXPORTS = {
     "RefreshReport": "enrich",
     "ArxivRecord": "enrich.sources.arxiv",
     "update_catalogue": "api",
-    "export": "api",
+    "write": "api",
     "write_bibtex": "api",
     "reading_list": "api",
     "build": "api",
@@ -80,7 +78,7 @@ __all__ = [  # noqa: RUF022 - grouped by stage, as in _EXPORTS
     "RefreshReport",
     "ArxivRecord",
     "update_catalogue",
-    "export",
+    "write",
     "write_bibtex",
     "reading_list",
     "build",
@@ -92,7 +90,7 @@ __all__ = [  # noqa: RUF022 - grouped by stage, as in _EXPORTS
 ]
 
 if TYPE_CHECKING:
-    from .api import build, export, reading_list, update_catalogue, write_bibtex
+    from .api import build, reading_list, update_catalogue, write, write_bibtex
     from .catalogue import Catalogue, CatalogueError, merge
     from .catalogue import load as load_catalogue
     from .catalogue import save as save_catalogue
@@ -106,27 +104,7 @@ if TYPE_CHECKING:
     from .model import Citation, Identity, Kind, Link, Mention, Status
 
 
-class _CallableExport(types.ModuleType):
-    """The `paperindex.export` subpackage, callable as the function `api.export` (the README's
-    `paperindex.export("json", …)`): the package attribute can only be one of the two."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return importlib.import_module(".api", __name__).export(*args, **kwargs)
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "export" and type(value) is types.ModuleType:  # the subpackage, imported
-            value.__class__ = _CallableExport
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
 def __getattr__(name: str) -> Any:
-    if name == "export":  # the subpackage, callable as `api.export` (see `_CallableExport`)
-        return importlib.import_module(".export", __name__)
     target = _EXPORTS.get(name)
     if target is None:
         raise AttributeError(f"module 'paperindex' has no attribute {name!r}")

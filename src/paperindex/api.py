@@ -200,7 +200,7 @@ def _current(infos: list[LinkInfo], include_gone: bool) -> list[LinkInfo]:
     return infos if include_gone else [i for i in infos if i.link.status is not Status.GONE]
 
 
-def export(
+def write(
     fmt: str,
     output: Path | str | None = None,
     catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
@@ -267,7 +267,7 @@ def write_bibtex(
     scholar, `dialect` bibtex or biblatex; anything else is a `ValueError`); returns the text
     and writes it atomically to `output` unless that is None.  Links the notes no longer cite
     stay in, so that citations of them still resolve."""
-    return export(
+    return write(
         "bib", output, catalogue_path, metadata, topics=topics, kinds=kinds,
         topics_path=topics_path, style=style, dialect=dialect,
     )  # fmt: skip

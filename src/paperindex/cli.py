@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import defaults
 from ._version import __version__
@@ -129,10 +130,13 @@ def _block(title: str, items: Sequence[str], limit: int = 20) -> str:
     return f"  {title} {len(items)}:" + "".join(lines) if items else f"  {title} 0"
 
 
-def _cmd_refresh(args: argparse.Namespace) -> int:
+def _refresh_configs(
+    args: argparse.Namespace,
+) -> tuple[list[str], dict[str, Any], dict[str, float]]:
+    """(source names, their configurations, the sources whose interval is above --delay)."""
     from dataclasses import replace
 
-    from .enrich import SourceConfig, metadata_folder, refresh, store_path
+    from .enrich import SourceConfig
     from .enrich.polite import default_cache_dir
     from .enrich.sources import REGISTRY, check_names, source_class
     from .net import MB
@@ -149,7 +153,7 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         base_url="", timeout=args.timeout, delay=args.delay, backoff=args.backoff,
         max_wait=args.max_wait, max_bytes=int(args.max_mb * MB), cache_dir=default_cache_dir(),
     )  # fmt: skip
-    configs = {}
+    configs: dict[str, Any] = {}
     raised: dict[str, float] = {}
     for name in names:
         cls = source_class(name)
@@ -158,19 +162,38 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         interval = cls(config).interval
         if cls.fetchable and args.delay is not None and interval > args.delay:
             raised[name] = interval
+    return names, configs, raised
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    from .enrich import refresh
+
+    names, configs, raised = _refresh_configs(args)
     report = refresh(
         args.catalogue, args.metadata, sources=names, ids=_split(args.ids) or None,
         force_all=args.all, max_age_days=args.max_age, offline=args.offline,
         dry_run=args.dry_run, configs=configs, progress=_Progress("refresh"),
         lock_wait=args.wait, on_wait=lambda message: _say(f"paperindex: {message}"),
     )  # fmt: skip
-    folder = metadata_folder(args.metadata)
     for name, interval in raised.items():  # only where it mattered: requests were made
         if report.sources.get(name) and report.sources[name].requests:
             _say(
                 f"paperindex: {name}: --delay {args.delay:g} is below what {name} asks "
                 f"for; used {interval:g} s"
             )
+    _print_refresh(report, args)
+    if report.offline or report.dry_run:
+        return EXIT_OK
+    for line in report.work_lines():  # rows merged, conflicts, suggestions, published versions
+        print(line)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _print_refresh(report: Any, args: argparse.Namespace) -> None:
+    """The per-source summary: what was fetched, updated, unchanged, failed (grouped)."""
+    from .enrich import metadata_folder, store_path
+
+    folder = metadata_folder(args.metadata)
     unreachable = _all_unreachable([rep.failed for rep in report.sources.values()])
     if unreachable:
         _say(
@@ -206,9 +229,6 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         if rep.anomalies:
             print(_block("anomalies", [f"{i}: {why}" for i, why in sorted(rep.anomalies.items())]))
         print(f"  {rep.requests} request(s) to {rep.endpoint}; metadata for {have} of {total}")
-    if report.offline or report.dry_run:
-        return EXIT_OK
-    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def _root_reason(why: str) -> tuple[str, bool]:
@@ -347,7 +367,7 @@ def _cmd_keys(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .api import export
+    from .api import write
     from .export import EXPORTERS, exporter
 
     if args.format not in EXPORTERS:
@@ -356,7 +376,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if options and args.format != "bib":
         raise UsageError("--style and --dialect are options of --format bib")
     output = _output(args.output or Path(exporter(args.format).default_file))
-    text = export(
+    text = write(
         args.format,
         output,
         args.catalogue,
