@@ -231,3 +231,25 @@ def test_a_preprint_with_no_explicit_link_stays_misc(tmp_path: Path, services: S
     assert report.published == {}
     bib = write_bibtex(None, csv_path, tmp_path)
     assert "@misc{nori2023generalist," in bib and "booktitle" not in bib and "journal" not in bib
+
+
+def test_a_work_first_cited_by_its_doi_keeps_its_arxiv_id_in_every_format() -> None:
+    """The row's own identity is the DOI; its arXiv alias still gives eprint, CSL's archive and
+    RIS's accession number."""
+    from paperindex.export.bibtex import BibOptions, entry_fields
+    from paperindex.export.csl import item
+    from paperindex.export.ris import record
+    from paperindex.export.view import LinkInfo
+    from paperindex.model import Kind, Link
+
+    link = Link(
+        key="ex2024paper", kind=Kind.PAPER, source="doi", id="10.1000/example.1",
+        url="https://doi.org/10.1000/example.1", aliases=["arxiv:2401.00001"], venue="ICML 2024",
+        auto_title="A Test Paper", auto_authors="Ada Example", auto_year="2024",
+    )  # fmt: skip
+    info = LinkInfo(link)
+    assert info.arxiv_id == "2401.00001"
+    _, fields = entry_fields(info, BibOptions())
+    assert ("eprint", "2401.00001") in fields and ("archivePrefix", "arXiv") in fields
+    assert (item(info)["archive"], item(info)["archive_location"]) == ("arXiv", "2401.00001")
+    assert record(info)["accession_number"] == "2401.00001"

@@ -249,7 +249,8 @@ def _paper_fields(
 ) -> str:
     d, link = options.dialect, info.link
     key = link.key
-    eprint = _checked(key, "eprint", link.id, tex.valid_arxiv_id) if link.source == "arxiv" else ""
+    arxiv = info.arxiv_id  # also when the row was first cited by its DOI or forum (an alias)
+    eprint = _checked(key, "eprint", arxiv, tex.valid_arxiv_id) if arxiv else ""
     venue = latex(info.venue, d, math=False) if info.venue else ""  # "" if only controls
     journal = "journaltitle" if d == "biblatex" else "journal"
     if venue:

@@ -145,11 +145,12 @@ def item(info: LinkInfo) -> dict[str, Any]:
         venue = _text(info.venue)
         if venue:
             out["container-title"] = venue
-        if link.source == "arxiv":
+        arxiv = info.arxiv_id  # also when the row was first cited elsewhere (an alias)
+        if arxiv:
             if venue:  # the id of the preprint behind a published paper
-                out["archive"], out["archive_location"] = "arXiv", link.id
+                out["archive"], out["archive_location"] = "arXiv", arxiv
             else:
-                out["number"], out["archive"] = link.id, "arXiv"
+                out["number"], out["archive"] = arxiv, "arXiv"
     doi = _text(info.doi)
     if doi.startswith("10.") and "/" in doi:
         out["DOI"] = doi

@@ -60,8 +60,8 @@ def record(info: LinkInfo) -> dict[str, Any]:
             out["date"] = f"{parts[0]:04d}/{parts[1]:02d}/{parts[2]:02d}"
     if "container-title" in data:
         out["secondary_title"] = data["container-title"]
-    if link.source == "arxiv":
-        out["name_of_database"], out["accession_number"] = "arXiv", link.id
+    if info.arxiv_id:
+        out["name_of_database"], out["accession_number"] = "arXiv", info.arxiv_id
     if "DOI" in data:
         out["doi"] = data["DOI"]
     url = tex.checked_url(link.url)
