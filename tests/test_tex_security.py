@@ -426,6 +426,7 @@ def test_whitelists_hold_no_dangerous_command() -> None:
     math=st.booleans(),
 )
 @example(text="".join(ATTACKS), dialect="bibtex", protect=True, math=True)
+@example(text="$\\＄", dialect="bibtex", protect=False, math=True)  # `$\$`: a lone backslash
 def test_encoder_output_uses_only_whitelisted_commands_balanced(
     text: str, dialect: str, protect: bool, math: bool
 ) -> None:

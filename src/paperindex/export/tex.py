@@ -274,10 +274,12 @@ def is_safe_math(body: str) -> bool:
     from pylatexenc.latexwalker import LatexWalker, LatexWalkerError
 
     try:
-        nodes, _, _ = LatexWalker(
+        nodes, pos, length = LatexWalker(
             body, latex_context=_math_context(), tolerant_parsing=False
         ).get_latex_nodes()
     except LatexWalkerError:
+        return False
+    if pos + length != len(body):  # what the parser did not read (a lone `\`) is not math
         return False
     return _valid_math(nodes)
 
