@@ -200,8 +200,12 @@ def test_the_readme_api_example_runs_as_written_in_a_fresh_folder(
     exec(compile(code, "README.md", "exec"), {})
     for name in ("references.bib", "READING_LIST.md"):
         assert (folder / name).stat().st_size > 0
-    data = json.loads((folder / "reading-list.json").read_text(encoding="utf-8"))
-    assert [t["name"] for t in data["topics"]] == ["Mixture of experts", "Long context"]
+    items = json.loads((folder / "references.json").read_text(encoding="utf-8"))
+    assert {item["id"] for item in items} == {
+        lk.key for lk in cat.load(folder / "data" / "links.csv").links
+    }
+    markdown = (folder / "READING_LIST.md").read_text(encoding="utf-8")
+    assert "## Mixture of experts" in markdown and "## Long context" in markdown
 
 
 # --- keys: provisional until metadata or a pin ---------------------------------------------------
