@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,17 +58,16 @@ def make_catalogue(folder: Path, n: int) -> Path:
             ident = f"{link.id}-{i}"
             url = f"{link.url.rstrip('/')}-{i}"
         links.append(
-            link.model_copy(
-                update={
-                    "key": f"{link.key}{i}",
-                    "id": ident,
-                    "url": url,
-                    "title": f"{info.title} ({['part', 'Part', 'v'][i % 3]} {i})",
-                    "authors": "; ".join(info.authors),
-                    "year": info.year,
-                    "venue": info.venue,
-                    "aliases": [],
-                }
+            replace(
+                link,
+                key=f"{link.key}{i}",
+                id=ident,
+                url=url,
+                title=f"{info.title} ({['part', 'Part', 'v'][i % 3]} {i})",
+                authors="; ".join(info.authors),
+                year=info.year,
+                venue=info.venue,
+                aliases=[],
             )
         )
     csv = folder / "links.csv"

@@ -238,7 +238,8 @@ def main() -> None:
                 m = run([str(BIN), *COMMANDS[name]], work)
                 if m.status != 0:
                     raise SystemExit(f"{name} failed ({m.status}):\n{m.stderr}")
-                print(f"  {name:<18} {m.seconds:7.2f} s {m.rss_mb:7.0f} MB ({mb / m.seconds:.0f} MB/s)")
+                speed = f"{mb / m.seconds:.0f} MB/s"
+                print(f"  {name:<18} {m.seconds:7.2f} s {m.rss_mb:7.0f} MB ({speed})")
         print()
         header = " | ".join(f"{n:,} links" for n in sizes)
         print(f"| command | {header} | exponent 10k→100k (net of start-up) |")

@@ -166,6 +166,7 @@ def check_published_venues(reference: Path, catalogue: Path, metadata: Path) -> 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         shutil.copy(catalogue, work / "links.csv")
+        shutil.copy(cat.mentions_path(catalogue), cat.mentions_path(work / "links.csv"))
         shutil.copytree(metadata, work / "metadata")
         copy = cat.load(work / "links.csv")
         papers = [link.id for link in copy.links if link.source == "arxiv"]

@@ -181,7 +181,7 @@ def test_output_is_deterministic(infos: dict[str, LinkInfo]) -> None:
 def test_keys_must_exist_and_be_usable(infos: dict[str, LinkInfo]) -> None:
     info = next(iter(infos.values()))
     for bad in ["", "has space", "a,b", "x{y}", "per%cent"]:
-        broken = LinkInfo(info.link.model_copy(update={"key": bad}), info.facts)
+        broken = LinkInfo(replace(info.link, key=bad), info.facts)
         with pytest.raises(ExportError):
             bibtex([broken])
 
@@ -268,13 +268,12 @@ def hostile_infos(reference_record: LinkInfo) -> list[LinkInfo]:
     )
     infos.append(
         LinkInfo(
-            paper.link.model_copy(
-                update={
-                    "key": "hostilepaper",
-                    "venue": "Proc. of {Evil} & Co",
-                    "authors": "; ".join(evil.authors),
-                    "auto_title": evil.title,
-                }
+            replace(
+                paper.link,
+                key="hostilepaper",
+                venue="Proc. of {Evil} & Co",
+                authors="; ".join(evil.authors),
+                auto_title=evil.title,
             ),
             evil,
         )
@@ -423,11 +422,11 @@ def test_more_than_fifty_authors_are_cut_to_and_others() -> None:
 
     authors = [f"Given{n} Family{n}" for n in range(1000)]
     link = Link(key="many", kind=Kind.PAPER, source="example.com", id="/m", url="https://e.org/m")
-    info = LinkInfo(link.model_copy(update={"authors": "; ".join(authors), "title": "T"}))
+    info = LinkInfo(replace(link, authors="; ".join(authors), title="T"))
     author = dict(entry_fields(info, BibOptions())[1])["author"]
     assert MAX_AUTHORS == 50
     assert author == " and ".join(authors[:50]) + " and others"
-    fifty = LinkInfo(link.model_copy(update={"authors": "; ".join(authors[:50]), "title": "T"}))
+    fifty = LinkInfo(replace(link, authors="; ".join(authors[:50]), title="T"))
     assert "others" not in dict(entry_fields(fifty, BibOptions())[1])["author"]
 
 

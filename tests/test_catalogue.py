@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ def test_a_catalogue_from_before_curated_authors_loads_with_them_as_derived() ->
 
 
 def test_aliases_are_identities_of_the_row() -> None:
-    row = "k,paper,arxiv,2312.00752,https://arxiv.org/abs/2312.00752,,,,,,,,,,,{},cited,\n"
+    row = "k,paper,arxiv,2312.00752,https://arxiv.org/abs/2312.00752,,,,,,,,,,,{},cited\n"
     header = ",".join(cat.COLUMNS) + "\n"
     catalogue = cat.loads(header + row.format("doi:10.1000/x openreview:AbC"))
     assert catalogue.links[0].aliases == ["doi:10.1000/x", "openreview:AbC"]
@@ -193,30 +194,35 @@ def test_case4_control_and_bidi_characters_are_never_written() -> None:
         extra={"mine": "\x7f=1"},
         mentions=[Mention(file="n.md", line=1, label="\u200f\x85", context="\x1b[0m ok")],
     )
-    text = cat.dumps(cat.Catalogue(links=[link], extra_columns=["mine"]))
+    catalogue = cat.Catalogue(links=[link], extra_columns=["mine"])
+    text, mentions = cat.dumps(catalogue), cat.dumps_mentions(catalogue)
     unsafe = set(map(chr, [*range(0, 9), *range(11, 32), *range(0x7F, 0xA0)]))
     unsafe |= set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-    assert not unsafe & set(text)
-    assert "\\u00" not in text and "\\u20" not in text  # nor JSON escapes of them
-    back = cat.loads(text).links[0]
+    assert not unsafe & set(text + mentions)
+    back = cat.loads(text, mentions=mentions).links[0]
     assert back.title == "Bell Esc[31m evil"
     assert back.note == "line one\nline two\ttabbed"
     assert back.extra == {"mine": "=1"}  # a formula once cleaned: protected, and read back
     assert [(m.label, m.context) for m in back.mentions] == [(" ", "[0m ok")]  # NEL: a space
-    assert cat.dumps(cat.loads(text)) == text  # clean output round-trips byte for byte
+    again = cat.loads(text, mentions=mentions)
+    assert (cat.dumps(again), cat.dumps_mentions(again)) == (text, mentions)  # byte for byte
 
 
-def test_mentions_cell_is_json_lines() -> None:
+def test_mentions_file_has_one_row_per_citation() -> None:
     (c1,) = extract_text("a https://example.com/x", file="n.md")
-    (c2,) = extract_text("\n[标签](https://example.com/x)", file="n.md")
+    (c2,) = extract_text("\n[=标签](https://example.com/x)", file="n.md")
     link = Link(
         kind=c1.kind, source=c1.source, id=c1.id, url=c1.url, mentions=[c1.mention, c2.mention]
     )
-    cell = next(csv.DictReader(io.StringIO(cat.dumps(cat.Catalogue(links=[link])))))["mentions"]
-    assert cell.splitlines() == [
-        '{"file": "n.md", "line": 1, "context": "a https://example.com/x", "cited": "https://example.com/x"}',
-        '{"file": "n.md", "line": 2, "label": "标签", "context": "[标签](https://example.com/x)", "cited": "https://example.com/x"}',
+    text = cat.dumps_mentions(cat.Catalogue(links=[link]))
+    assert text.splitlines() == [
+        "link,file,line,section,label,context,thread,cited,version,subpath",
+        "example.com:/x,n.md,1,,,a https://example.com/x,,https://example.com/x,,",
+        "example.com:/x,n.md,2,,'=标签,[=标签](https://example.com/x),,https://example.com/x,,",
     ]
+    assert "mentions" not in cat.dumps(cat.Catalogue(links=[link])).splitlines()[0]
+    back = cat.loads(cat.dumps(cat.Catalogue(links=[link])), mentions=text).links[0]
+    assert back.mentions == [c1.mention, c2.mention]
 
 
 def _row(**cells: str) -> str:
@@ -233,7 +239,6 @@ _PAGE = {"kind": "page", "source": "x.com", "url": "u"}
     [
         ("k,paper,arxiv,1,u\n", f"2: 5 cells but the header has {len(cat.COLUMNS) + 1}"),
         (_row(**{**_PAPER, "kind": "papr"}), "2: column 'kind'"),
-        (_row(**_PAPER, mentions="{not json}"), "2: column 'mentions'"),
         (_row(**_PAPER, status="maybe"), "2: column 'status'"),
         (
             _row(key="a", id="/a", **_PAGE) + _row(key="A", id="/b", **_PAGE),
@@ -256,6 +261,52 @@ def test_malformed_rows_name_the_line_and_change_nothing(
     with pytest.raises(cat.CatalogueError, match=message):
         update_catalogue([notes], out, tmp_path / "none.json")
     assert out.read_text(encoding="utf-8") == text
+    assert not (tmp_path / "mentions.csv").exists()
+
+
+_MENTIONS_HEADER = "link,file,line,section,label,context,thread,cited,version,subpath\n"
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("arxiv:2312.00752,b.md,0,,,,,,,\n", "mentions.csv:6: column 'line': not a line number"),
+        ("arxiv:2312.00752,b.md,two,,,,,,,\n", "mentions.csv:6: column 'line'"),
+        ("arxiv:2312.00752,,3,,,,,,,\n", "mentions.csv:6: column 'file': empty"),
+        ("arxiv:2312.00752,b.md,3\n", "mentions.csv:6: 3 cells but the header has 10"),
+        ('arxiv:2312.00752,"b.md\n', "mentions.csv:6:"),
+    ],
+)
+def test_malformed_mention_rows_name_the_line_and_change_nothing(
+    tmp_path: Path, bad: str, message: str
+) -> None:
+    notes = _write(tmp_path, "a.md", NOTES_A)
+    out = tmp_path / "links.csv"
+    update_catalogue([notes], out, tmp_path / "none.json")
+    mentions = tmp_path / "mentions.csv"
+    broken = mentions.read_text(encoding="utf-8") + bad
+    mentions.write_text(broken, encoding="utf-8")
+    before = out.read_bytes()
+    with pytest.raises(cat.CatalogueError, match=message):
+        update_catalogue([notes], out, tmp_path / "none.json")
+    with pytest.raises(cat.CatalogueError, match=message):
+        cat.load(out)
+    assert out.read_bytes() == before and mentions.read_text(encoding="utf-8") == broken
+
+
+def test_mentions_of_rows_a_person_deleted_are_dropped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    notes = _write(tmp_path, "a.md", NOTES_A)
+    out = tmp_path / "links.csv"
+    update_catalogue([notes], out, tmp_path / "none.json")
+    lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
+    out.write_text("".join(line for line in lines if "github" not in line), encoding="utf-8")
+    catalogue = cat.load(out)
+    assert [lk.id for lk in catalogue.links] == ["2312.00752", "someone/status/1732353942288585143"]
+    assert [m.line for m in catalogue.links[0].mentions] == [2, 3]
+    assert "1 mention(s) of links no longer in the catalogue left out" in caplog.text
+    assert "github:code:state-spaces/mamba" in caplog.text
 
 
 def test_header_without_identity_columns_is_refused() -> None:
@@ -275,11 +326,34 @@ def test_interrupted_write_leaves_the_old_file(
     def crash(src: str, dst: str) -> None:
         raise OSError("disk full")
 
+    mentions = (tmp_path / "mentions.csv").read_bytes()
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
         update_catalogue([notes], out, tmp_path / "none.json")
-    assert out.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "links.csv", "links.csv.lock"]
+    assert out.read_bytes() == before and (tmp_path / "mentions.csv").read_bytes() == mentions
+    names = ["a.md", "links.csv", "links.csv.lock", "mentions.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == names  # no temporary file left
+
+    monkeypatch.undo()
+    real_replace = os.replace
+
+    def crash_after_commit(src: str, dst: str) -> None:
+        if not str(dst).endswith(".commit"):
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_after_commit)
+    with pytest.raises(OSError, match="disk full"):
+        update_catalogue([notes], out, tmp_path / "none.json")
+    assert out.read_bytes() == before and (tmp_path / "mentions.csv").read_bytes() == mentions
+    assert (tmp_path / "links.csv.commit").exists()
+    # committed (the marker is written) but not renamed: the next run under the lock finishes
+    monkeypatch.undo()
+    assert cat.load(out).links[-1].id == "/p/655402388"  # a reader sees the new files
+    result = update_catalogue([notes], out, tmp_path / "none.json")
+    assert not result.written
+    assert sorted(p.name for p in tmp_path.iterdir()) == [n for n in names if "commit" not in n]
+    assert len(cat.load(out).links) == 4
 
 
 def test_paper_key_formula() -> None:
@@ -306,7 +380,7 @@ def test_collisions_suffix_new_keys_only() -> None:
         authors="Albert Gu",
         year="2023",
     )
-    newer = new.model_copy(update={"id": "3"})
+    newer = replace(new, id="3")
     assigned = assign_keys([old, new, newer])
     assert [lk.key for lk in (old, new, newer)] == ["gu2023mamba", "gu2023mambaa", "gu2023mambab"]
     assert assigned == [new, newer]

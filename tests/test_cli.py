@@ -30,7 +30,8 @@ def test_schema_command_prints_and_writes_the_row_schema(
     assert main(["schema"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed == json_schema()
-    assert set(printed["properties"]) >= {"key", "kind", "source", "id", "url", "mentions"}
+    assert set(printed["properties"]) >= {"key", "kind", "source", "id", "url", "status"}
+    assert "mentions" not in printed["properties"]  # a file of their own
     assert main(["schema", "-o", str(tmp_path / "s.json")]) == 0
     assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8")) == printed
 

@@ -294,18 +294,19 @@ def test_a_bad_option_shows_its_own_commands_usage(
 
 
 def test_a_broken_mentions_cell_names_the_column_once(folder: Path) -> None:
-    row = dict.fromkeys(cat.COLUMNS, "")
+    """In a catalogue of the old format (mentions in a column of JSON lines)."""
+    columns = [*cat.COLUMNS, "mentions"]
+    row = dict.fromkeys(columns, "")
     row |= {"kind": "page", "source": "example.com", "id": "/x", "url": "https://example.com/x"}
     row["mentions"] = '{"file": "n.md", "line": 0}'
     with (folder / "links.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, cat.COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(f, columns, lineterminator="\n")
         writer.writeheader()
         writer.writerow(row)
     with pytest.raises(cat.CatalogueError) as err:
         cat.load(folder / "links.csv")
     message = str(err.value)
     assert message.endswith(
-        "links.csv:2: column 'mentions': field 'line': Input should be greater than or equal to 1 "
-        "(got 0)"
+        "links.csv:2: column 'mentions': field 'line': not a line number (got 0)"
     )
     assert message.count("column") == 1

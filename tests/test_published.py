@@ -4,6 +4,7 @@ first; checked against the venues the team found by hand (`published_as` in the 
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ def test_no_explicit_link_no_venue_ever(tmp_path: Path) -> None:
 
 def test_curated_venue_wins(tmp_path: Path) -> None:
     known = _metadata(tmp_path, arxiv={A: _arxiv(journal_ref="J. Examples 12 (2023)")})
-    curated = LINK.model_copy(update={"venue": "ICLR 2024"})
+    curated = replace(LINK, venue="ICLR 2024")
     (info,) = infos_for([curated], known)
     assert (info.venue, info.venue_source, info.year) == ("ICLR 2024", "curated", "2024")
 

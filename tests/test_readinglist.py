@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,7 @@ def test_topic_comes_from_the_thread_not_the_section() -> None:
     assert topic_of(infos["u/status/1732353942288585143"], RULES) == "Hardware"
     assert topic_of(infos["/cont"], RULES) == "Hardware"
     assert topic_of(infos["/init"], RULES) == "讨论&杂谈"  # no rule matches: the section
-    curated = infos["/init"].link.model_copy(update={"topic": "My topic"})
+    curated = replace(infos["/init"].link, topic="My topic")
     assert topic_of(LinkInfo(curated), RULES) == "My topic"
 
 

@@ -117,7 +117,7 @@ def _notes(draw: st.DrawFn) -> str:
 
 
 def _mentions(citations: list[Citation]) -> list[dict[str, object]]:
-    return [{"id": c.id, **c.mention.model_dump()} for c in citations]
+    return [{"id": c.id, **c.mention._asdict()} for c in citations]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -11,6 +11,7 @@ import logging
 import re
 import string
 import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def _paper(key: str, record: ArxivRecord, **update: object) -> LinkInfo:
         authors="; ".join(record.authors),
         year=str(record.published.year),
     )
-    return LinkInfo(link.model_copy(update=update), ArxivSource().describe(record))
+    return LinkInfo(replace(link, **update), ArxivSource().describe(record))  # type: ignore[arg-type]
 
 
 def _labelled(key: str, label: str, kind: Kind = Kind.PAGE) -> LinkInfo:
@@ -202,7 +203,7 @@ def test_options_that_would_go_raw_into_the_header_are_refused() -> None:
 
 def test_non_http_urls_are_left_out_not_fatal(caplog: pytest.LogCaptureFixture) -> None:
     info = _labelled("js", "A page")
-    info = LinkInfo(info.link.model_copy(update={"url": "javascript:alert(1)"}))
+    info = LinkInfo(replace(info.link, url="javascript:alert(1)"))
     with caplog.at_level(logging.WARNING, logger="paperindex.export.bibtex"):
         fields = dict(entry_fields(info, BibOptions())[1])
     assert "howpublished" not in fields and "url" not in fields

@@ -88,10 +88,11 @@ def update_catalogue(
     if missing:
         raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
     with locked(catalogue_path):
-        catalogue = cat.load(catalogue_path)
-        known = Metadata.load(metadata)
         result = extract_paths(notes, progress, follow_symlinks, keep_images)
         scanned = [f.path for f in result.files if not f.skipped]
+        # the mentions of the files just read are replaced: no need to read them
+        catalogue = cat.load(catalogue_path, mentions=scanned, migrate=True)
+        known = Metadata.load(metadata)
         summary = cat.merge(catalogue, result.citations, scanned)
         derive_all(catalogue.links, known)
         summary.keyed = assign_keys(catalogue.links)
@@ -118,7 +119,7 @@ def pin_keys(
     provisional keys when one of `keys` is not among them."""
     path = require_catalogue(catalogue_path)
     with locked(path, timeout=30):
-        catalogue = cat.load(path)
+        catalogue = cat.load(path, mentions=False, migrate=True)
         assign_keys(catalogue.links)  # final keys first, so a pin never takes their name
         provisional = assign_keys(catalogue.links, force=True)
         wanted = set(keys) if keys is not None else {link.key for link in provisional}
@@ -136,14 +137,15 @@ def pin_keys(
     return [link.key for link in provisional if link.key in wanted]
 
 
-def _keyed(catalogue_path: Path) -> tuple[cat.Catalogue, list[Link]]:
-    """The catalogue with every link keyed, and the links whose keys are provisional.
+def _keyed(catalogue_path: Path, mentions: bool = True) -> tuple[cat.Catalogue, list[Link]]:
+    """The catalogue with every link keyed (with its mentions, when asked for), and the links
+    whose keys are provisional.
 
     Keys that are final are saved first (under the lock); provisional ones only live in memory,
     for this export.
     """
     with locked(catalogue_path, timeout=30):
-        catalogue = cat.load(catalogue_path)
+        catalogue = cat.load(catalogue_path, mentions=mentions, migrate=True)
         if assign_keys(catalogue.links):
             cat.save(catalogue, catalogue_path)
     return catalogue, assign_keys(catalogue.links, force=True)
@@ -236,7 +238,8 @@ def _export(
     include_gone: bool = False,
 ) -> str:
     catalogue_path = Path(catalogue_path)
-    catalogue, provisional = _keyed(require_catalogue(catalogue_path))
+    mentions = bool(topics) or writer.needs_mentions  # topic rules read where links were cited
+    catalogue, provisional = _keyed(require_catalogue(catalogue_path), mentions)
     rules = _rules(catalogue_path, topics_path)
     infos = infos_for(catalogue.links, metadata)
     if getattr(writer, "groups_by_topic", False):  # the exporter picks the topics
@@ -328,7 +331,8 @@ def build(
     provisional keys and links no longer cited)."""
     writers = [exporter(f) for f in dict.fromkeys(formats)]  # unknown formats fail first
     out_dir, catalogue_path = Path(out_dir), Path(catalogue_path)
-    catalogue, provisional = _keyed(require_catalogue(catalogue_path))
+    mentions = any(w.needs_mentions for w in writers)
+    catalogue, provisional = _keyed(require_catalogue(catalogue_path), mentions)
     infos = infos_for(catalogue.links, metadata)
     rules = _rules(catalogue_path, topics_path)
     context = ExportContext(catalogue_path.as_posix(), rules)

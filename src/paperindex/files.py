@@ -1,22 +1,31 @@
-"""Safe file writes: atomic replacement and one writer at a time per data file.
+"""Safe file writes: atomic replacement, files replaced together, one writer at a time.
 
 A writer killed between creating its temporary file and renaming it leaves the temporary file
 behind (`.<name>.XXXXXXXX.tmp`, beside the data file); the next run that takes the data file's
 lock removes those older than the moment it took the lock.  Only a writer holding that lock
 writes the file, so no live writer's temporary file can be that old.
+
+Files that must change together (the catalogue and its mentions) are written by `write_together`:
+each to a temporary file, then a commit marker (`<main>.commit`) naming the renames is written
+atomically — the moment the new versions count — then the renames, then the marker is removed.
+A run killed before the marker leaves the old files (its temporary files are orphans, removed as
+above); one killed after it leaves a marker that the next run taking the lock completes
+(`finish_pending`), and that readers without the lock follow meanwhile (`current_sources`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +36,17 @@ class LockedError(RuntimeError):
     """Another paperindex run holds the lock on a data file."""
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str, temp_as: Path | None = None) -> None:
     """Replace `path` with `text` so that a reader (or a crash) sees the old file or the new one.
 
     The new content goes to a temporary file in the same directory, is flushed to disk, then
     renamed over the old one (rename is atomic on POSIX and Windows within one filesystem).
+    The temporary file is named as `temp_as`'s would be (default: `path`'s), for the sweep of
+    the lock that guards it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
+    prefix = _temp_prefix(temp_as or path)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
@@ -59,6 +71,174 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def _temp_prefix(path: Path) -> str:
     return f".{path.name}."
+
+
+COMMIT_SUFFIX = ".commit"
+_CHUNK = 1 << 20
+
+
+def commit_marker(main: Path) -> Path:
+    """The marker that says a group write of `main` and its companions is committed."""
+    return main.with_name(main.name + COMMIT_SUFFIX)
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    """Whether two files hold the same bytes (False when `b` is missing)."""
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        with a.open("rb") as fa, b.open("rb") as fb:
+            while True:
+                x, y = fa.read(_CHUNK), fb.read(_CHUNK)
+                if x != y:
+                    return False
+                if not x:
+                    return True
+    except FileNotFoundError:
+        return False
+
+
+def _fsync_dir(folder: Path) -> None:
+    if hasattr(os, "O_DIRECTORY"):  # make renames durable
+        dir_fd = os.open(folder, os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+Writer = Callable[[TextIO], None]
+"""Writes a file's whole new content to the (text, UTF-8, `\\n`) stream it is given."""
+
+
+def write_together(main: Path, files: Sequence[tuple[Path, Writer]]) -> list[Path]:
+    """Replace each file with what its writer writes, all or none, even across a kill; returns
+    the files that changed (none: nothing was touched).  The caller holds `main`'s lock.
+
+    Every file must be in `main`'s folder.  The new contents stream to temporary files named as
+    `main`'s (so the orphan sweep of `main`'s lock finds them); files whose bytes are unchanged
+    are left alone; one changed file is simply renamed over; several are committed by a marker
+    (see the module docstring).
+    """
+    main.parent.mkdir(parents=True, exist_ok=True)
+    finish_pending(main)
+    written: list[tuple[Path, Path]] = []
+    try:
+        for path, write in files:
+            if path.parent != main.parent:
+                raise ValueError(f"{path} is not beside {main}")
+            fd, name = tempfile.mkstemp(prefix=_temp_prefix(main), suffix=".tmp", dir=main.parent)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                write(f)
+            written.append((Path(name), path))
+        changed = []
+        for tmp, path in written:
+            if _same_bytes(tmp, path):
+                tmp.unlink()
+            else:
+                changed.append((tmp, path))
+        written = changed
+        for tmp, path in changed:
+            with tmp.open("rb") as f:
+                os.fsync(f.fileno())
+            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        marker = commit_marker(main)
+        if len(changed) > 1:
+            plan = [[tmp.name, path.name] for tmp, path in changed]
+            atomic_write_text(marker, json.dumps({"replace": plan}) + "\n", temp_as=main)
+        for tmp, path in changed:
+            os.replace(tmp, path)
+        written = []
+        if changed:
+            _fsync_dir(main.parent)
+        if len(changed) > 1:
+            marker.unlink()
+    except BaseException:
+        if not commit_marker(main).exists():  # not committed: the old files stand
+            for tmp, _ in written:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+        raise
+    return [path for _, path in changed]
+
+
+def _pending(main: Path) -> list[tuple[Path, Path]] | None:
+    """The renames a committed group write of `main` still owes, or None when there is none."""
+    marker = commit_marker(main)
+    try:
+        plan = json.loads(marker.read_text(encoding="utf-8"))["replace"]
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError) as exc:  # written atomically: never torn
+        raise OSError(f"{marker}: unreadable commit marker ({exc}); see paperindex.files") from exc
+    folder = main.parent
+    return [(folder / Path(tmp).name, folder / Path(final).name) for tmp, final in plan]
+
+
+def finish_pending(main: Path) -> bool:
+    """Complete a group write of `main` that a killed run committed (the caller holds `main`'s
+    lock); True when there was one."""
+    renames = _pending(main)
+    if renames is None:
+        return False
+    for tmp, path in renames:
+        if tmp.exists():
+            os.replace(tmp, path)
+    _fsync_dir(main.parent)
+    commit_marker(main).unlink(missing_ok=True)
+    logger.info("completed the interrupted write of %s", ", ".join(p.name for _, p in renames))
+    return True
+
+
+def _sources(main: Path, paths: Sequence[Path]) -> list[Path]:
+    """Where each of `paths` has its current content: the file itself, or the temporary file a
+    committed but unfinished group write will rename over it."""
+    pending = {path: tmp for tmp, path in _pending(main) or () if tmp.exists()}
+    return [pending.get(path, path) for path in paths]
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+@contextlib.contextmanager
+def open_together(main: Path, paths: Sequence[Path]) -> Iterator[list[TextIO | None]]:
+    """`paths` (written together with `main` by `write_together`) opened for reading as one
+    version of the group, even while another run writes it without our holding the lock; None
+    for a file that does not exist.  UTF-8, a BOM skipped, newlines kept as they are (for csv).
+    """
+    for _ in range(100):
+        sources = _sources(main, paths)
+        with contextlib.ExitStack() as stack:
+            opened: list[TextIO | None] = []
+            for source in sources:
+                try:
+                    f = open(source, encoding="utf-8-sig", newline="")
+                except FileNotFoundError:
+                    opened.append(None)
+                    continue
+                opened.append(stack.enter_context(f))
+            # Still the current version once all are open?  Then it can no longer change.
+            now = _sources(main, paths)
+            same = now == sources and all(
+                (f is None and _identity(src) is None)
+                or (f is not None and _identity(src) == _fd_identity(f))
+                for f, src in zip(opened, sources, strict=True)
+            )
+            if same:
+                yield opened
+                return
+        time.sleep(0.01)
+    raise OSError(f"{main} kept changing while it was read; try again")
+
+
+def _fd_identity(f: TextIO) -> tuple[int, int]:
+    st = os.fstat(f.fileno())
+    return st.st_dev, st.st_ino
 
 
 def remove_orphans(path: Path, older_than_ns: int) -> list[Path]:
@@ -109,7 +289,8 @@ def locked(
 
     When another run holds it, `on_wait` is told (else it is logged as a warning) and the lock
     is waited for up to `timeout` seconds, then `LockedError` (at once when `wait` is false).
-    Once held, temporary files that killed writers of `path` left are removed.
+    Once held, a group write of `path` that a killed run committed is completed
+    (`write_together`), and temporary files that killed writers of `path` left are removed.
     """
     from filelock import FileLock, Timeout
 
@@ -135,6 +316,7 @@ def locked(
                 "nothing was changed"
             ) from None
     try:
+        finish_pending(Path(path))  # before the sweep: a committed write's files are not orphans
         removed = remove_orphans(Path(path), _now_on_disk(lock_path))
         if removed:
             logger.info(

@@ -2,16 +2,17 @@
 
 Every stage speaks these types: the extractor yields `Citation`s, the catalogue holds `Link`s
 (one per canonical identity) each with its `Mention`s, the enricher adds metadata, the exporters
-read `Link`s.  They are pydantic models so that a row read back from a hand-edited CSV is
-validated with an error that names the field.
+read `Link`s.  They are plain slotted classes, not pydantic models: a catalogue of 100,000 links
+and their citations must fit in a few hundred megabytes and load in a second.  Data is validated
+where it enters (the catalogue reader names the file, line and column of a bad cell), and
+`json_schema` describes a catalogue row for other tools.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, NamedTuple
 
 
 class Kind(StrEnum):
@@ -40,14 +41,16 @@ class Status(StrEnum):
     """In the catalogue but no longer in the notes; kept, never deleted."""
 
 
-class Mention(BaseModel):
-    """One place a link was cited: the evidence for why it is in the catalogue."""
+class Mention(NamedTuple):
+    """One place a link was cited: the evidence for why it is in the catalogue.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    A named tuple: a catalogue holds one per citation (hundreds of thousands), so each must be
+    small and quick to make.
+    """
 
     file: str
     """Notes file, relative to the directory (or file) extract was given."""
-    line: int = Field(ge=1)
+    line: int
     """1-based line number of the citation."""
     section: str = ""
     """The nearest Markdown heading above the citation."""
@@ -65,22 +68,31 @@ class Mention(BaseModel):
     subpath: str = ""
     """The sub-path cited inside a repository (`tree/main/transformer_lm`), when there was one."""
 
+    def as_dict(self) -> dict[str, Any]:
+        """The fields that are set (`file` and `line` always), for JSON."""
+        return {
+            name: value
+            for name, value in zip(self._fields, self, strict=True)
+            if value or name in _MENTION_REQUIRED
+        }
 
+
+_MENTION_REQUIRED = frozenset({"file", "line"})
 CONTEXT_CHARS = 160
 
 
-class Link(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Link:
     """One row of the catalogue: a cited thing under its canonical identity.
 
     Curated columns (`key`, `title`, `authors`, `year`, `topic`, `venue`, `note`, `code` and any
     column a user adds, kept in `extra`) belong to people: tools fill `key` once, never change a
     non-empty one, and never write the others.  Derived columns (`kind`, `source`, `id`, `url`,
-    `auto_title`, `auto_authors`, `auto_year`, `aliases`, `status`, `mentions`) belong to the
-    tools and are rewritten on every run.  Where both exist, the curated one wins
-    (`display_title`, `display_authors`, `display_year`).
+    `auto_title`, `auto_authors`, `auto_year`, `aliases`, `status`) and the mentions (kept in a
+    file of their own beside the catalogue) belong to the tools and are rewritten on every run.
+    Where both exist, the curated one wins (`display_title`, `display_authors`,
+    `display_year`).
     """
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     key: str = ""
     """Citation key; stable once written (see `paperindex.keys`)."""
@@ -113,15 +125,23 @@ class Link(BaseModel):
     """Authors from metadata, `; `-separated."""
     auto_year: str = ""
     """Year of first publication (arXiv v1), from metadata or the identity (a tweet's id)."""
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
     """Identity keys of other identities of the same work (its DOI, its OpenReview forum, …):
     citations of them land on this row."""
     status: Status = Status.CITED
     """Whether the latest extract still found it."""
-    mentions: list[Mention] = Field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
     """Every citation of it, in order of appearance."""
-    extra: dict[str, str] = Field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
     """Columns a user added to the CSV, kept verbatim."""
+
+    def __post_init__(self) -> None:
+        # The enums are the only values whose type matters downstream (`link.kind is Kind.X`);
+        # a plain string is accepted and made one, anything else is refused.
+        if type(self.kind) is not Kind:
+            self.kind = Kind(self.kind)
+        if type(self.status) is not Status:
+            self.status = Status(self.status)
 
     @property
     def display_title(self) -> str:
@@ -137,6 +157,21 @@ class Link(BaseModel):
     def display_year(self) -> str:
         """The year to cite: curated, else from metadata."""
         return self.year or self.auto_year
+
+    def as_dict(self, mentions: bool = True) -> dict[str, Any]:
+        """Every field as JSON-ready values (enums as their values), the mentions as
+        `Mention.as_dict` unless `mentions` is false."""
+        out: dict[str, Any] = {name: getattr(self, name) for name in _LINK_FIELDS}
+        out["kind"], out["status"] = self.kind.value, self.status.value
+        out["aliases"], out["extra"] = list(self.aliases), dict(self.extra)
+        if mentions:
+            out["mentions"] = [m.as_dict() for m in self.mentions]
+        else:
+            del out["mentions"]
+        return out
+
+
+_LINK_FIELDS: tuple[str, ...] = tuple(Link.__dataclass_fields__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +191,7 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """One citation found by the extractor, before it is merged into the catalogue.
-
-    A plain dataclass, not a pydantic model: it is built from values already validated (its
-    `Mention` is a model), once per citation in the hot loop of extraction.
-    """
+    """One citation found by the extractor, before it is merged into the catalogue."""
 
     kind: Kind
     source: str
@@ -170,8 +201,28 @@ class Citation:
 
 
 def json_schema() -> dict[str, object]:
-    """JSON Schema (2020-12) of a catalogue row, mentions included, as pydantic generates it."""
-    schema = Link.model_json_schema()
+    """JSON Schema (2020-12) of a catalogue row (`Link.as_dict(mentions=False)`: the mentions
+    are rows of a file of their own), as pydantic generates it."""
+    from dataclasses import MISSING, fields
+    from typing import get_type_hints
+
+    from pydantic import ConfigDict, Field, create_model
+
+    hints = get_type_hints(Link)
+    columns: dict[str, Any] = {}
+    for f in fields(Link):
+        if f.name == "mentions":
+            continue
+        if f.default is not MISSING:
+            columns[f.name] = (hints[f.name], f.default)
+        elif f.default_factory is not MISSING:
+            columns[f.name] = (hints[f.name], Field(default_factory=f.default_factory))
+        else:
+            columns[f.name] = (hints[f.name], ...)
+    row = create_model(
+        "Link", __config__=ConfigDict(extra="forbid"), __doc__=Link.__doc__, **columns
+    )
+    schema: dict[str, Any] = row.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://github.com/paperindex/paperindex/data/links.schema.json"
     return schema

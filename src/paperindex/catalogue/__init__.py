@@ -1,7 +1,7 @@
-"""The catalogue stage: `data/links.csv` read and written safely, citations merged into it, and
-citation keys that never move.
+"""The catalogue stage: `data/links.csv` and `data/mentions.csv` read and written safely (and
+together), citations merged into them, and citation keys that never move.
 
-    csvfile  the file: one row per link, curated columns kept, atomic writes
+    csvfile  the files: one row per link, curated columns kept; one row per citation; atomic
     merging  an extract folded in: one row per identity, mentions replaced per file
     keys     stable citation keys
 """
@@ -12,13 +12,16 @@ from .csvfile import (
     COLUMNS,
     CURATED,
     DEFAULT_CATALOGUE,
+    MENTION_COLUMNS,
     Catalogue,
     CatalogueError,
     decode_mentions,
     dumps,
+    dumps_mentions,
     encode_mentions,
     load,
     loads,
+    mentions_path,
     save,
 )
 from .merging import MergeSummary, merge
@@ -27,14 +30,17 @@ __all__ = [
     "COLUMNS",
     "CURATED",
     "DEFAULT_CATALOGUE",
+    "MENTION_COLUMNS",
     "Catalogue",
     "CatalogueError",
     "MergeSummary",
     "decode_mentions",
     "dumps",
+    "dumps_mentions",
     "encode_mentions",
     "load",
     "loads",
+    "mentions_path",
     "merge",
     "save",
 ]

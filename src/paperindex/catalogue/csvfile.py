@@ -1,27 +1,34 @@
-"""The catalogue file `data/links.csv`: one row per link, curated columns kept, written atomically.
+"""The catalogue files: `data/links.csv`, one row per link, and `data/mentions.csv`, one row per
+citation; curated columns kept, both written atomically together.
 
-Format (documented in the README): UTF-8, a header row, `\\n` line ends, minimal quoting.  The
-`mentions` cell holds one JSON object per line, one line per citation.  A cell that a spreadsheet
-would run as a formula (starting `=`, `+`, `-`, `@`, tab or CR) is written with a leading `'`, as
-is a cell that itself starts with `'`; reading strips exactly one, so every value loads back as
-the text it was.  Control and bidi characters are never written (`text.clean`: tab and line feed
-stay), in cells or inside the mentions' JSON.
+Format (documented in the README): UTF-8, a header row, `\\n` line ends, minimal quoting.  A
+mention row starts with the identity key of its link (`arxiv:2312.00752`, the `link` column),
+then the fields of `Mention`; rows are grouped by link in catalogue order, each link's in the
+order they were found.  A cell that a spreadsheet would run as a formula (starting `=`, `+`,
+`-`, `@`, tab or CR) is written with a leading `'`, as is a cell that itself starts with `'`;
+reading strips exactly one, so every value loads back as the text it was.  Control and bidi
+characters are never written (`text.clean`: tab and line feed stay).
+
+A catalogue written before mentions had their own file (a `mentions` column of JSON lines) loads
+as it is; the next save under the lock (`load(..., migrate=True)`) moves the mentions out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
-from collections.abc import Iterable
+import logging
+import sys
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TextIO
 
 from .. import defaults
-from ..files import atomic_write_text
-from ..model import Link, Mention
+from ..files import open_together, write_together
+from ..model import Kind, Link, Mention, Status
 from ..sites import key_of
 from ..text import clean
 
@@ -43,13 +50,20 @@ COLUMNS = (
     "auto_year",
     "aliases",
     "status",
-    "mentions",
 )
+MENTION_COLUMNS = ("link", *Mention._fields)
+"""The mentions file's columns: the link's identity key, then the fields of `Mention`."""
 CURATED = frozenset({"key", "title", "authors", "year", "topic", "venue", "note", "code"})
 _ALIAS_SEPARATOR = " "  # identity keys hold no space (URLs and DOIs are encoded)
 REQUIRED = ("kind", "source", "id", "url")
 DEFAULT_CATALOGUE = defaults.CATALOGUE
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+_OLD_MENTIONS = "mentions"
+"""The column that held every mention of a link as JSON lines, before they had their own file."""
+_KINDS = {k.value: k for k in Kind}
+_STATUSES = {s.value: s for s in Status}
+_MENTION_DEFAULTS = Mention._field_defaults
+logger = logging.getLogger("paperindex.catalogue")
 
 
 class CatalogueError(ValueError):
@@ -62,6 +76,13 @@ class Catalogue:
 
     links: list[Link] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
+    mentions_left_out: frozenset[str] | None = frozenset()
+    """Files whose mentions were not read (`load(mentions=...)`), or None when no mention was:
+    until a merge replaces them, `save` keeps the mentions file as it is."""
+    migrated: bool = False
+    """Read from a file that still held its mentions in a column (written by an older version)."""
+    path: Path | None = None
+    """The file it was read from."""
 
     def by_identity(self) -> dict[str, Link]:
         """Links by their deduplication key, and by each of their aliases."""
@@ -74,77 +95,193 @@ class Catalogue:
         return {link.key: link for link in self.links if link.key}
 
 
+def mentions_path(catalogue: Path | str) -> Path:
+    """Where the mentions of the catalogue at `catalogue` live: `mentions.csv` beside
+    `links.csv`, `<name>.mentions.csv` beside a catalogue of any other name."""
+    path = Path(catalogue)
+    if path.name == "links.csv":
+        return path.with_name("mentions.csv")
+    return path.with_name(f"{path.stem}.mentions.csv")
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
 def _protect(value: str) -> str:
     value = clean(value)
     return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _safe(row: list[str]) -> list[str]:
+    """`row` as written: each cell cleaned and formula-protected (the common case, a row of
+    printable cells none of which starts like a formula, is checked at C speed)."""
+    if " ".join(row).isprintable() and not any(c.startswith(_FORMULA_START) for c in row if c):
+        return row
+    return [_protect(c) for c in row]
+
+
+def _link_row(link: Link, extra_columns: list[str]) -> list[str]:
+    row = [
+        link.key,
+        link.kind.value,
+        link.source,
+        link.id,
+        link.url,
+        link.title,
+        link.authors,
+        link.year,
+        link.topic,
+        link.venue,
+        link.note,
+        link.code,
+        link.auto_title,
+        link.auto_authors,
+        link.auto_year,
+        _ALIAS_SEPARATOR.join(link.aliases),
+        link.status.value,
+    ]
+    if extra_columns:
+        row += [link.extra.get(col, "") for col in extra_columns]
+    return _safe(row)
+
+
+def write_links(catalogue: Catalogue, out: TextIO) -> None:
+    """The catalogue's rows as CSV (the exact text `save` writes to `links.csv`)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_safe([*COLUMNS, *catalogue.extra_columns]))
+    extra = catalogue.extra_columns
+    writer.writerows(_link_row(link, extra) for link in catalogue.links)
+
+
+def _mention_rows(links: Iterable[Link]) -> Iterator[list[str]]:
+    for link in links:
+        if not link.mentions:
+            continue
+        ident = key_of(link)
+        for m in link.mentions:
+            row = [ident, m.file, str(m.line), *m[2:]]
+            yield _safe(row)
+
+
+def write_mentions(catalogue: Catalogue, out: TextIO) -> None:
+    """Every mention as CSV (the exact text `save` writes to the mentions file)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(MENTION_COLUMNS)
+    writer.writerows(_mention_rows(catalogue.links))
+
+
+def dumps(catalogue: Catalogue) -> str:
+    """The catalogue as CSV text (the exact bytes `save` writes to `links.csv`)."""
+    out = io.StringIO()
+    write_links(catalogue, out)
+    return out.getvalue()
+
+
+def dumps_mentions(catalogue: Catalogue) -> str:
+    """The mentions as CSV text (the exact bytes `save` writes to the mentions file)."""
+    out = io.StringIO()
+    write_mentions(catalogue, out)
+    return out.getvalue()
+
+
+def save(catalogue: Catalogue, path: Path | str = DEFAULT_CATALOGUE) -> bool:
+    """Write the catalogue and its mentions, atomically together; return False (and write
+    nothing) when neither changed.  The caller holds the catalogue's lock.
+
+    A catalogue whose mentions were not all read (`Catalogue.mentions_left_out`) keeps the
+    mentions file as it is.
+    """
+    path = Path(path)
+    files = [(path, lambda f: write_links(catalogue, f))]
+    if catalogue.mentions_left_out == frozenset():
+        files.append((mentions_path(path), lambda f: write_mentions(catalogue, f)))
+    return bool(write_together(path, files))
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _no_field_limit() -> Iterator[None]:
+    """csv refuses fields over 131,072 characters; a curated note (or, in the old format, the
+    mentions of a link cited a few hundred times) may be longer."""
+    old = csv.field_size_limit(sys.maxsize)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
 
 
 def _unprotect(value: str) -> str:
     return value[1:] if value.startswith("'") else value
 
 
-def encode_mentions(mentions: Iterable[Mention]) -> str:
-    """One compact JSON object per line; empty fields left out."""
-    return "\n".join(
-        json.dumps(_clean_mention(m), ensure_ascii=False, sort_keys=False) for m in mentions
-    )
+def _unprotected(row: list[str]) -> list[str]:
+    joined = "\x1f".join(row)
+    if not joined.startswith("'") and "\x1f'" not in joined:
+        return row
+    return [_unprotect(c) for c in row]
 
 
-def _clean_mention(mention: Mention) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for name, value in mention.model_dump(exclude_defaults=True).items():
-        value = clean(value) if isinstance(value, str) else value
-        if value != "" or name == "file":  # a field emptied by cleaning is a default again
-            out[name] = value
-    return out
+def loads(
+    text: str,
+    name: str = "<catalogue>",
+    mentions: str | None = None,
+    mentions_name: str = "<mentions>",
+) -> Catalogue:
+    """Parse catalogue CSV (and the text of its mentions file); any malformed row raises
+    `CatalogueError` naming its line."""
+    with _no_field_limit():
+        catalogue = _read_links(io.StringIO(text, newline=""), name)
+        if mentions is not None and not catalogue.migrated:
+            _read_mentions(catalogue, io.StringIO(mentions, newline=""), mentions_name, ())
+    return catalogue
 
 
-def decode_mentions(cell: str) -> list[Mention]:
-    """Inverse of `encode_mentions`."""
-    return [Mention.model_validate_json(line) for line in cell.splitlines() if line.strip()]
+def load(
+    path: Path | str = DEFAULT_CATALOGUE,
+    mentions: bool | Collection[str] = True,
+    migrate: bool = False,
+) -> Catalogue:
+    """The catalogue at `path` with its mentions; empty when the file does not exist.
+
+    `mentions`: False reads none (for commands that do not show them), a collection of file
+    names reads all but those files' (an extract that is about to replace them).  `migrate`
+    (the caller holds the lock): a catalogue in the old format, its mentions in a column, is
+    saved in the new one at once, and a warning says so.
+    """
+    path = Path(path)
+    companion = mentions_path(path)
+    with _no_field_limit(), open_together(path, [path, companion]) as (links, mention_file):
+        if links is None:
+            return Catalogue()
+        try:
+            catalogue = _read_links(links, str(path))
+            catalogue.path = path
+            if catalogue.migrated:
+                pass  # the old file's own column is the truth; a mentions file is stale
+            elif mentions is False:
+                catalogue.mentions_left_out = None
+            elif mention_file is not None:
+                skip = () if mentions is True else frozenset(mentions)
+                _read_mentions(catalogue, mention_file, str(companion), skip)
+        except UnicodeDecodeError as exc:
+            raise CatalogueError(f"{path}: not UTF-8 ({exc})") from exc
+    if catalogue.migrated and migrate:
+        save(catalogue, path)
+        logger.warning(
+            "%s: mentions moved to %s, one citation per row (the catalogue keeps one line per "
+            "link)",
+            path,
+            companion,
+        )
+    return catalogue
 
 
-def dumps(catalogue: Catalogue) -> str:
-    """The catalogue as CSV text (the exact bytes `save` writes)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*COLUMNS, *catalogue.extra_columns])
-    for link in catalogue.links:
-        row = [
-            link.key,
-            link.kind.value,
-            link.source,
-            link.id,
-            link.url,
-            link.title,
-            link.authors,
-            link.year,
-            link.topic,
-            link.venue,
-            link.note,
-            link.code,
-            link.auto_title,
-            link.auto_authors,
-            link.auto_year,
-            _ALIAS_SEPARATOR.join(link.aliases),
-            link.status.value,
-            encode_mentions(link.mentions),
-        ]
-        row += [link.extra.get(col, "") for col in catalogue.extra_columns]
-        writer.writerow([_protect(v) for v in row])
-    return out.getvalue()
-
-
-def loads(text: str, name: str = "<catalogue>") -> Catalogue:
-    """Parse catalogue CSV; any malformed row raises `CatalogueError` naming its line."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise CatalogueError(f"{name}:1: {exc}") from exc
-    if header is None:
-        return Catalogue()
-    header = [_unprotect(h).strip() for h in header]
+def _header(row: list[str] | None, name: str) -> list[str]:
+    if row is None:
+        return []
+    header = [_unprotect(h).strip() for h in row]
     if "auto_authors" not in header:  # written before authors/year could be curated: those two
         header = [{"authors": "auto_authors", "year": "auto_year"}.get(h, h) for h in header]
     missing = [c for c in REQUIRED if c not in header]
@@ -153,34 +290,67 @@ def loads(text: str, name: str = "<catalogue>") -> Catalogue:
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise CatalogueError(f"{name}:1: column(s) {', '.join(dupes)} appear twice")
-    extra = [h for h in header if h not in COLUMNS]
-    catalogue = Catalogue(extra_columns=extra)
-    seen: dict[str, int] = {}
-    keys: dict[str, int] = {}
+    return header
+
+
+def _rows(reader: Iterator[list[str]], name: str) -> Iterator[tuple[int, list[str]]]:
+    """(line the row starts on, row) for each non-blank row after the header."""
     line = 1
     while True:
         start = line + 1
         try:
             row = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
             raise CatalogueError(f"{name}:{start}: {exc}") from exc
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
+        line = reader.line_num  # type: ignore[attr-defined]
+        if "".join(row).strip():  # a blank or whitespace-only row is no row
+            yield start, row
+
+
+def _read_links(f: TextIO, name: str) -> Catalogue:
+    reader = csv.reader(f, strict=True)
+    try:
+        header = _header(next(reader, None), name)
+    except csv.Error as exc:
+        raise CatalogueError(f"{name}:1: {exc}") from exc
+    if not header:
+        return Catalogue()
+    extra = [h for h in header if h not in COLUMNS and h != _OLD_MENTIONS]
+    catalogue = Catalogue(extra_columns=extra, migrated=_OLD_MENTIONS in header)
+    where = {c: i for i, c in enumerate(header)}
+    standard = [where.get(c) for c in COLUMNS]
+    extras = [(c, where[c]) for c in extra]
+    old = where.get(_OLD_MENTIONS)
+    width = len(header)
+    seen: dict[str, int] = {}
+    keys: dict[str, int] = {}
+    links = catalogue.links
+    for start, row in _rows(reader, name):
+        if len(row) != width:
             raise CatalogueError(
-                f"{name}:{start}: {len(row)} cells but the header has {len(header)} columns"
+                f"{name}:{start}: {len(row)} cells but the header has {width} columns"
             )
-        cells = dict(zip(header, (_unprotect(c) for c in row), strict=True))
-        link = _row_to_link(cells, extra, f"{name}:{start}")
-        for ident in (key_of(link), *link.aliases):
-            if ident in seen:
+        row = _unprotected(row)
+        cells = [row[i] if i is not None else "" for i in standard]
+        link = _row_to_link(cells, f"{name}:{start}")
+        if extras:
+            link.extra = {c: row[i] for c, i in extras}
+        if old is not None:
+            link.mentions = _old_mentions(row[old], f"{name}:{start}")
+        ident = key_of(link)
+        if ident in seen:
+            raise CatalogueError(
+                f"{name}:{start}: same link as line {seen[ident]} ({ident}); merge the two rows"
+            )
+        seen[ident] = start
+        for alias in link.aliases:
+            if alias in seen:
                 raise CatalogueError(
-                    f"{name}:{start}: same link as line {seen[ident]} ({ident}); merge the two rows"
+                    f"{name}:{start}: same link as line {seen[alias]} ({alias}); merge the two rows"
                 )
-            seen[ident] = start
+            seen[alias] = start
         if link.key:
             folded = link.key.casefold()
             if folded in keys:
@@ -188,57 +358,170 @@ def loads(text: str, name: str = "<catalogue>") -> Catalogue:
                     f"{name}:{start}: key {link.key!r} is already used on line {keys[folded]}"
                 )
             keys[folded] = start
-        catalogue.links.append(link)
+        links.append(link)
     return catalogue
 
 
-def _row_to_link(cells: dict[str, str], extra: list[str], where: str) -> Link:
-    try:
-        mentions = decode_mentions(cells.get("mentions", ""))
-    except ValidationError as exc:  # named once: the column, then the field of the mention
-        err = exc.errors()[0]
-        field_name = ".".join(str(p) for p in err["loc"])
-        what = f"field {field_name!r}: " if field_name else ""
+def _row_to_link(cells: list[str], where: str) -> Link:
+    (key, kind, source, ident, url, title, authors, year, topic, venue, note, code,
+     auto_title, auto_authors, auto_year, aliases, status) = cells  # fmt: skip
+    kind_value = _KINDS.get(kind)
+    if kind_value is None:
         raise CatalogueError(
-            f"{where}: column 'mentions': {what}{err['msg']} (got {err.get('input')!r})"
-        ) from exc
-    fields: dict[str, object] = {
-        c: cells[c] for c in COLUMNS if c in cells and c not in ("mentions", "aliases")
-    }
-    if not fields.get("status"):
-        fields.pop("status", None)
-    fields["aliases"] = cells.get("aliases", "").split()
-    try:
-        return Link.model_validate(
-            {**fields, "mentions": mentions, "extra": {c: cells[c] for c in extra}}
+            f"{where}: column 'kind': not a kind; kinds are {', '.join(_KINDS)} (got {kind!r})"
         )
-    except ValidationError as exc:
-        raise CatalogueError(f"{where}: {_first_error(exc)}") from exc
+    status_value = _STATUSES.get(status) if status else Status.CITED
+    if status_value is None:
+        raise CatalogueError(
+            f"{where}: column 'status': not a status; statuses are {', '.join(_STATUSES)} "
+            f"(got {status!r})"
+        )
+    return Link(
+        key=key, kind=kind_value, source=source, id=ident, url=url, title=title,
+        authors=authors, year=year, topic=topic, venue=venue, note=note, code=code,
+        auto_title=auto_title, auto_authors=auto_authors, auto_year=auto_year,
+        aliases=aliases.split() if aliases else [], status=status_value,
+    )  # fmt: skip
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    return f"column {loc!r}: {err['msg']} (got {err.get('input')!r})"
+def _mention(fields: dict[str, object], where: str) -> Mention:
+    """A mention from named fields, checked (the old format's JSON, a mentions row)."""
+    unknown = [k for k in fields if k not in _MENTION_FIELDS]
+    if unknown:
+        raise CatalogueError(f"{where}: field {unknown[0]!r}: not a field of a mention")
+    for name in ("file", "line"):
+        if name not in fields:
+            raise CatalogueError(f"{where}: field {name!r}: missing")
+    line = fields["line"]
+    if isinstance(line, str) and line.isdecimal():
+        line = int(line)
+    if type(line) is not int or line < 1:
+        raise CatalogueError(f"{where}: field 'line': not a line number (got {line!r})")
+    for name, value in fields.items():
+        if name != "line" and not isinstance(value, str):
+            raise CatalogueError(f"{where}: field {name!r}: not text (got {value!r})")
+    values = {**_MENTION_DEFAULTS, **fields, "line": line}
+    return Mention(**values)
 
 
-def load(path: Path | str = DEFAULT_CATALOGUE) -> Catalogue:
-    """The catalogue at `path`; empty when the file does not exist."""
-    path = Path(path)
-    if not path.exists():
-        return Catalogue()
+_MENTION_FIELDS = frozenset(Mention._fields)
+
+
+def _old_mentions(cell: str, where: str) -> list[Mention]:
+    """The `mentions` cell of the old format: one JSON object per line."""
+    found = []
+    for text in cell.splitlines():
+        if not text.strip():
+            continue
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise CatalogueError(f"{where}: column 'mentions': not JSON ({exc})") from exc
+        if not isinstance(data, dict):
+            raise CatalogueError(f"{where}: column 'mentions': not an object (got {text!r})")
+        found.append(_mention(data, f"{where}: column 'mentions'"))
+    return found
+
+
+def restore_mentions(catalogue: Catalogue, links: Collection[Link]) -> None:
+    """Give `links` back the mentions a partial `load` left out (a merge found them no longer
+    cited: they keep their last mentions)."""
+    left_out = catalogue.mentions_left_out
+    if not links or not left_out or catalogue.path is None:
+        return
+    path = catalogue.path
+    companion = mentions_path(path)
+    wanted = {id(link) for link in links}
+    with _no_field_limit(), open_together(path, [companion]) as (f,):
+        if f is not None:
+            _read_mentions(catalogue, f, str(companion), left_out, wanted)
+
+
+def _mention_header(first: list[str] | None, name: str) -> list[str] | None:
+    if first is None:
+        return None
+    header = [_unprotect(h).strip() for h in first]
+    missing = [c for c in ("link", "file", "line") if c not in header]
+    if missing:
+        raise CatalogueError(f"{name}:1: header lacks column(s) {', '.join(missing)}")
+    unknown = [c for c in header if c not in MENTION_COLUMNS]
+    if unknown:
+        raise CatalogueError(f"{name}:1: unknown column(s) {', '.join(unknown)}")
+    return header
+
+
+def _read_mentions(
+    catalogue: Catalogue,
+    f: TextIO,
+    name: str,
+    skip: Collection[str],
+    only: Collection[int] | None = None,
+) -> None:
+    """Attach the mentions in `f` to their links; those of files in `skip` are left out, but
+    for links already `gone` (whose mentions no extract replaces).  With `only` (ids of
+    links), read just what was left out for those links."""
+    reader = csv.reader(f, strict=True)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CatalogueError(f"{path}: not UTF-8 ({exc})") from exc
-    return loads(text, str(path))
+        header = _mention_header(next(reader, None), name)
+    except csv.Error as exc:
+        raise CatalogueError(f"{name}:1: {exc}") from exc
+    if header is None:
+        return
+    index = catalogue.by_identity()
+    width = len(header)
+    fast = tuple(header) == MENTION_COLUMNS
+    positions = [header.index(c) if c in header else None for c in MENTION_COLUMNS]
+    shared: dict[str, str] = {}  # file, section and thread repeat: one string each
+    orphans: list[str] = []
+    for start, row in _rows(reader, name):
+        if len(row) != width:
+            raise CatalogueError(
+                f"{name}:{start}: {len(row)} cells but the header has {width} columns"
+            )
+        row = _unprotected(row)
+        if not fast:
+            row = [row[i] if i is not None else "" for i in positions]
+        ident, file, line, section, label, context, thread, cited, version, subpath = row
+        link = index.get(ident)
+        if only is not None:
+            if link is None or id(link) not in only or file not in skip:
+                continue
+        elif link is None:
+            orphans.append(ident)
+            continue
+        elif file in skip and link.status is not Status.GONE:
+            continue
+        if not file:
+            raise CatalogueError(f"{name}:{start}: column 'file': empty")
+        if not (line.isascii() and line.isdigit() and int(line) >= 1):
+            raise CatalogueError(f"{name}:{start}: column 'line': not a line number (got {line!r})")
+        link.mentions.append(
+            Mention(
+                shared.setdefault(file, file), int(line), shared.setdefault(section, section),
+                label, context, shared.setdefault(thread, thread), cited, version, subpath,
+            )
+        )  # fmt: skip
+    if only is None:
+        catalogue.mentions_left_out = frozenset(skip)
+    if orphans:
+        logger.warning(
+            "%s: %d mention(s) of links no longer in the catalogue left out (%s%s)",
+            name,
+            len(orphans),
+            ", ".join(dict.fromkeys(orphans[:3])),
+            ", …" if len(orphans) > 3 else "",
+        )
 
 
-def save(catalogue: Catalogue, path: Path | str = DEFAULT_CATALOGUE) -> bool:
-    """Write the catalogue atomically; return False (and write nothing) when unchanged."""
-    path = Path(path)
-    text = dumps(catalogue)
-    if path.exists() and path.read_text(encoding="utf-8-sig") == text:
-        return False
-    atomic_write_text(path, text)
-    return True
+def decode_mentions(cell: str) -> list[Mention]:
+    """The mentions in a cell of the old format (one JSON object per line)."""
+    return _old_mentions(cell, "<mentions>")
+
+
+def encode_mentions(mentions: Iterable[Mention]) -> str:
+    """One compact JSON object per line (the old format's cell), empty fields left out."""
+    return "\n".join(
+        json.dumps({k: clean(v) if isinstance(v, str) else v for k, v in m.as_dict().items()},
+                   ensure_ascii=False)
+        for m in mentions
+    )  # fmt: skip

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ..model import Citation, Link, Mention, Status
 from ..sites import identity_key, key_of
-from .csvfile import Catalogue
+from .csvfile import Catalogue, restore_mentions
 
 
 @dataclass
@@ -33,25 +33,44 @@ def merge(
     order of appearance; a link left with no mention is kept, with its last mentions, as `gone`.
     Curated columns and keys are never touched here: deriving columns from metadata is the
     enrich stage's job, and keys come after it (see `paperindex.api.update_catalogue`).
+
+    The catalogue may have been read without the mentions of the scanned files
+    (`load(mentions=scanned)`), never without others': they are what is kept.
     """
     scanned = set(scanned_files)
+    left_out = catalogue.mentions_left_out
+    if left_out is None or not left_out <= scanned:
+        raise ValueError("merge needs the catalogue's mentions of every file it does not scan")
     summary = MergeSummary()
     index = catalogue.by_identity()
-    fresh: dict[str, list[Mention]] = {}
+    fresh: dict[int, list[Mention]] = {}  # by id() of the row a citation lands on
+    rows: dict[tuple[str, str, str], Link] = {}  # identity -> row, without recomputing its key
     for citation in citations:
-        ident = identity_key(citation.kind, citation.source, citation.id)
-        if ident not in index:
-            link = Link(
-                kind=citation.kind, source=citation.source, id=citation.id, url=citation.url
-            )
-            catalogue.links.append(link)
-            index[ident] = link
-            summary.added.append(link)
+        link = rows.get((citation.source, citation.id, citation.kind))
+        if link is None:
+            ident = identity_key(citation.kind, citation.source, citation.id)
+            link = index.get(ident)
+            if link is None:
+                link = Link(
+                    kind=citation.kind, source=citation.source, id=citation.id, url=citation.url
+                )
+                catalogue.links.append(link)
+                index[ident] = link
+                summary.added.append(link)
+            rows[citation.source, citation.id, citation.kind] = link
         # keyed by the row it lands on: a citation of an alias (a DOI of a merged work) counts
-        fresh.setdefault(key_of(index[ident]), []).append(citation.mention)
+        found = fresh.get(id(link))
+        if found is None:
+            fresh[id(link)] = [citation.mention]
+        else:
+            found.append(citation.mention)
     for link in catalogue.links:
-        kept = [m for m in link.mentions if m.file not in scanned]
-        mentions = _dedupe([*kept, *fresh.get(key_of(link), [])])
+        new = fresh.get(id(link))
+        mentions = link.mentions
+        if scanned and mentions:
+            mentions = [m for m in mentions if m.file not in scanned]
+        if new is not None:
+            mentions = _dedupe(mentions + new) if mentions or len(new) > 1 else new
         if mentions:
             if link.status is Status.GONE:
                 summary.returned.append(link)
@@ -60,6 +79,8 @@ def merge(
         elif link.status is not Status.GONE:
             link.status = Status.GONE
             summary.gone.append(link)
+    restore_mentions(catalogue, summary.gone)  # the last mentions of what is no longer cited
+    catalogue.mentions_left_out = frozenset()
     return summary
 
 
@@ -68,8 +89,9 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
     seen: set[tuple[str, int]] = set()
     out = []
     for m in mentions:
-        if (m.file, m.line) not in seen:
-            seen.add((m.file, m.line))
+        where = (m.file, m.line)
+        if where not in seen:
+            seen.add(where)
             out.append(m)
     return out
 

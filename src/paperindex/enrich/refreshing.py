@@ -15,7 +15,7 @@ once, at the end.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +212,7 @@ def refresh(
     ]
     report = RefreshReport(offline=offline, dry_run=dry_run)
     with locked(catalogue_path, timeout=lock_wait, wait=lock_wait > 0, on_wait=on_wait):
-        catalogue = load(catalogue_path)
+        catalogue = load(catalogue_path, mentions=False, migrate=True)
     stores = {s.name: st.load(store_path(folder, s.name), s.record_type) for s in chosen}
     known = _metadata(folder, stores)
     unify_works(catalogue, known)  # a working copy: what the stores already show, to plan by
@@ -244,7 +244,7 @@ def refresh(
             if report.sources[source.name].due:
                 st.compact(store_path(folder, source.name), source.record_type, on_wait=on_wait)
         with locked(catalogue_path, timeout=lock_wait, wait=lock_wait > 0, on_wait=on_wait):
-            catalogue = load(catalogue_path)  # other commands may have changed it meanwhile
+            catalogue = load(catalogue_path, migrate=True)  # others may have changed it meanwhile
             stored = Metadata.load(folder)
             report.works = unify_works(catalogue, stored)
             found = resolve_all(catalogue.links, stored)
@@ -429,7 +429,7 @@ def _home_failures_only(
             continue
         rep = report.sources[source.name]
         home = {
-            source.ids_for(link.model_copy(update={"aliases": []}))
+            source.ids_for(replace(link, aliases=[]))
             for link in catalogue.links
             if link.source in home_sites
         }

@@ -36,6 +36,8 @@ class Exporter(ABC):
     default_file: ClassVar[str]
     """The file `build` writes it to."""
     description: ClassVar[str] = ""
+    needs_mentions: ClassVar[bool] = True
+    """Whether it shows where links were cited (the mentions file is read only then)."""
 
     @abstractmethod
     def render(self, infos: Sequence[LinkInfo], context: ExportContext) -> str:

@@ -342,6 +342,7 @@ class BibtexExporter(Exporter):
 
     name = "bib"
     default_file = "references.bib"
+    needs_mentions = False
     description = "BibTeX (--style arxiv|scholar, --dialect bibtex|biblatex)"
 
     def __init__(self, style: str = STYLES[0], dialect: str = DIALECTS[0]) -> None:

@@ -329,7 +329,7 @@ def _json_link(info: LinkInfo) -> dict[str, Any]:
         "description": info.description or None,
         "abstract": info.abstract or None,
         "status": link.status.value,
-        "mentions": [m.model_dump(exclude_defaults=True) for m in link.mentions],
+        "mentions": [m.as_dict() for m in link.mentions],
     }
 
 
