@@ -31,28 +31,44 @@ _ARCHIVE_ALT = ARCHIVE_ALTERNATION  # the name the scanner imports
 _HOST = re.compile(r"(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_][\w-]*[^\W_]|\d{1,3}(?:\.\d{1,3}){3}")
 
 
+# The shape almost every cited URL has: a lower-case scheme and host, no user, no port, nothing
+# `urlsplit` would strip or remove (controls, spaces).  Split here in one match, it gives what
+# `urlsplit` gives, at a fraction of the cost; anything else takes `urlsplit`.
+_PLAIN_URL = re.compile(
+    r"(https?)://([a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)"
+    r"(/[^?#\x00-\x20\x7f]*)?(?:\?([^#\x00-\x20\x7f]*))?(?:#[^\x00-\x20\x7f]*)?"
+)
+
+
 @lru_cache(maxsize=4096)  # notes cite the same URLs again and again
 def identify(url: str) -> Identity | None:
     """Identity of an http(s) URL, or None when it is not a usable URL (no host, bad port)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is not None:
+        scheme, host, path, raw_query = plain.groups()
+        path = path or ""
+        port = None
+    else:
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return None
+        scheme, host = parts.scheme.lower(), (parts.hostname or "").rstrip(".")
+        path, raw_query = parts.path, parts.query
     if scheme not in DEFAULT_PORTS or not _valid_host(host):
         return None
     host = host.removeprefix("www.")
-    segments = [s for s in parts.path.split("/") if s]
-    query = parse_qsl(parts.query, keep_blank_values=True) if parts.query else []
+    segments = [s for s in path.split("/") if s]
+    query = parse_qsl(raw_query, keep_blank_values=True) if raw_query else []
     for site in sites_for_host(host):
         found = site.parse(host, segments, query)
         if found is not None:
             return found
-    return WEB.identify(scheme, host, port, parts.path, query)
+    return WEB.identify(scheme, host, port, path, query)
 
 
+@lru_cache(maxsize=4096)  # hosts repeat far more than URLs
 def _valid_host(host: str) -> bool:
     if host == "localhost":
         return True

@@ -189,8 +189,7 @@ class Identity:
     """Path inside a repository named by the citation; not part of the identity."""
 
 
-@dataclass(frozen=True, slots=True)
-class Citation:
+class Citation(NamedTuple):
     """One citation found by the extractor, before it is merged into the catalogue."""
 
     kind: Kind

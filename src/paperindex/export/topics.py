@@ -33,6 +33,7 @@ spaces between words).
 
 from __future__ import annotations
 
+import heapq
 import re
 import tomllib
 from collections import Counter
@@ -84,11 +85,14 @@ class Evidence:
     text: str
     words: str
     """The Latin words of `text`, each between single spaces (`" long context window "`)."""
+    tokens: frozenset[str] = frozenset()
+    """The Latin words of `text`, as a set."""
 
     @classmethod
     def of(cls, text: str) -> Evidence:
         lowered = text.lower()
-        return cls(lowered, " " + " ".join(_LATIN_WORD.findall(lowered)) + " ")
+        tokens = _LATIN_WORD.findall(lowered)
+        return cls(lowered, " " + " ".join(tokens) + " ", frozenset(tokens))
 
 
 def _keyword_needle(keyword: str) -> tuple[str, bool]:
@@ -166,6 +170,59 @@ class TopicRules:
     source: str = ""
     """The file the rules were read from, or `PACKAGED`; empty when there are none."""
     split: Split = field(default_factory=Split)
+    _matcher: list[_Matcher] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def scores(self, evidence: Evidence, categories: Iterable[str] = ()) -> list[int]:
+        """Each topic's `Topic.score` for `evidence`, in order (all topics at once: a keyword
+        is looked for only when the evidence holds its first word or character)."""
+        if not self._matcher:
+            self._matcher.append(_Matcher(self.topics))
+        return self._matcher[0].scores(evidence, categories)
+
+
+class _Matcher:
+    """Every keyword of every topic, indexed by what must be in the evidence for it to match:
+    its first word (Latin), its first character (CJK).  Matching is `Topic.score`'s, exactly:
+    a keyword is then looked for as that method looks for it."""
+
+    def __init__(self, topics: tuple[Topic, ...]) -> None:
+        self.topics = topics
+        self.by_word: dict[str, list[tuple[int, str]]] = {}
+        self.by_char: dict[str, list[tuple[int, str]]] = {}
+        self.always: list[tuple[int, str, bool]] = []  # prefixes of one word, and the wordless
+        for index, topic in enumerate(topics):
+            for needle, in_words in topic._needles:
+                words = needle.split()
+                if in_words and words and (len(words) > 1 or needle.endswith(" ")):
+                    self.by_word.setdefault(words[0], []).append((index, needle))
+                elif not in_words and needle:
+                    self.by_char.setdefault(needle[0], []).append((index, needle))
+                else:
+                    self.always.append((index, needle, in_words))
+        self.first_words = frozenset(self.by_word)
+        self.first_chars = frozenset(self.by_char)
+
+    def scores(self, evidence: Evidence, categories: Iterable[str]) -> list[int]:
+        hits = [0] * len(self.topics)
+        words, text = evidence.words, evidence.text
+        for word in evidence.tokens & self.first_words:
+            for index, needle in self.by_word[word]:
+                if needle in words:
+                    hits[index] += 1
+        for char in self.first_chars.intersection(text):
+            for index, needle in self.by_char[char]:
+                if needle in text:
+                    hits[index] += 1
+        for index, needle, in_words in self.always:
+            if needle in (words if in_words else text):
+                hits[index] += 1
+        categories = tuple(categories)
+        for index, topic in enumerate(self.topics):
+            if topic.patterns:
+                hits[index] += sum(1 for p in topic.patterns if p.search(text))
+            if topic.categories and categories:
+                hits[index] += sum(1 for c in topic.categories if c in categories)
+        return hits
 
 
 def load_topics(path: Path = DEFAULT_TOPICS) -> TopicRules:
@@ -280,11 +337,10 @@ def evidence(info: LinkInfo) -> Evidence:
 
 def best_topic(info: LinkInfo, rules: TopicRules) -> str:
     """The topic whose rules match `info` most often (ties: the earlier one), or ""."""
-    text = evidence(info)
-    categories = info.facts.categories
     best, best_score = "", 0
-    for topic in rules.topics:
-        score = topic.score(text, categories)
+    for topic, score in zip(
+        rules.topics, rules.scores(evidence(info), info.facts.categories), strict=True
+    ):
         if score > best_score:
             best, best_score = topic.name, score
     return best
@@ -505,27 +561,33 @@ def split_topic(
         for stem, surface in f.words:
             written.setdefault(stem, Counter())[surface] += 1
     least, half = max(2, limit // 8), len(infos) // 2
-    shared: Counter[_Label] = Counter()
-    for f in facets:
-        shared.update(f.labels)
-    telling = {label for label, n in shared.items() if n <= half or label[0] != _WORDS}
+    holders: dict[_Label, set[int]] = {}  # the links still left that carry each label
+    for i, f in enumerate(facets):
+        for label in f.labels:
+            holders.setdefault(label, set()).add(i)
+    telling = {label for label, has in holders.items() if len(has) <= half or label[0] != _WORDS}
+    window = _Window(least, limit)
+    for label in telling:
+        window.add(label, len(holders[label]))
     prefix = "" if is_catch_all(name) else f"{name}: "
     left = set(range(len(infos)))
     groups: list[tuple[str, list[int]]] = []
     while left:
-        counts: Counter[_Label] = Counter()
-        for i in left:
-            counts.update(facets[i].labels)
         if len(left) <= limit:  # it fits: named after what all of it shares, if anything
-            fitting = [(*label, n) for label, n in counts.items() if n == len(left)]
+            best = _shared(left, facets, telling)
         else:
-            fitting = [(*label, n) for label, n in counts.items() if least <= n <= limit]
-        fitting = [f for f in fitting if f[:2] in telling]
-        if not fitting:
+            best = window.best()  # most trusted, most links, then the greatest text
+        if best is None:
             break
-        rank, text, _ = max(fitting, key=lambda f: (f[0], f[2], f[1]))  # most trusted, most links
-        members = sorted(i for i in left if (rank, text) in facets[i].labels)
+        rank, text = best
+        members = sorted(holders[rank, text])
         left -= set(members)
+        for i in members:  # the labels they carry now count fewer links
+            for label in facets[i].labels:
+                has = holders[label]
+                has.discard(i)
+                if label in telling:
+                    window.move(label, len(has) + 1, len(has))
         shown = _written(written[text]) if rank == _WORDS else text
         groups.append((f"{prefix}{shown}", members))
     rest = sorted(left)
@@ -533,6 +595,57 @@ def split_topic(
         groups += _by_kind_year_parts(name, rest, facets, limit)
         rest = []
     return ([(name, rest)] if rest else []) + groups
+
+
+def _shared(left: set[int], facets: list[_Facets], telling: set[_Label]) -> _Label | None:
+    """The most trusted telling label every link of `left` carries (the greatest text)."""
+    counts: Counter[_Label] = Counter()
+    for i in left:
+        counts.update(facets[i].labels)
+    fitting = [label for label, n in counts.items() if n == len(left) and label in telling]
+    return max(fitting) if fitting else None
+
+
+class _Greater(str):
+    """A text that sorts first when it is the greater: heapq's min-heap as a max-heap."""
+
+    __slots__ = ()
+
+    def __lt__(self, other: str) -> bool:
+        return str.__gt__(self, other)
+
+
+class _Window:
+    """Labels held by between `least` and `limit` links, by rank and count, the greatest text
+    first: what `split_topic` may choose from, kept as counts fall (never recounted)."""
+
+    def __init__(self, least: int, limit: int) -> None:
+        self.least, self.limit = least, limit
+        self.sets: dict[tuple[int, int], set[str]] = {}
+        self.heaps: dict[tuple[int, int], list[_Greater]] = {}
+
+    def add(self, label: _Label, n: int) -> None:
+        if self.least <= n <= self.limit:
+            self.sets.setdefault((label[0], n), set()).add(label[1])
+            heapq.heappush(self.heaps.setdefault((label[0], n), []), _Greater(label[1]))
+
+    def move(self, label: _Label, old: int, new: int) -> None:
+        found = self.sets.get((label[0], old))
+        if found is not None:
+            found.discard(label[1])  # its heap entry goes stale, dropped when met
+        self.add(label, new)
+
+    def best(self) -> _Label | None:
+        for rank in (_HEADING, _CATEGORY, _VENUE, _WORDS):
+            for n in range(self.limit, self.least - 1, -1):
+                found = self.sets.get((rank, n))
+                if not found:
+                    continue
+                heap = self.heaps[rank, n]
+                while heap[0] not in found:
+                    heapq.heappop(heap)
+                return rank, str(heap[0])
+        return None
 
 
 def _written(forms: Counter[str]) -> str:

@@ -9,6 +9,7 @@ citation and stays.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 BADGE_HOSTS = frozenset(
@@ -42,6 +43,8 @@ _BADGE_HOST_LABELS = frozenset({"badge", "badges", "badgen", "visitor-badge", "s
 """A first host label that names a badge service (`visitor-badge.laobi.icu`, …)."""
 
 _IMAGE_SUFFIXES = (".svg", ".png", ".gif", ".jpg", ".jpeg", ".webp")
+# The host: after the last `@` before the path, up to a port (`[^/?#]` is bounded by the path).
+_HOST = re.compile(r"(?:[^/?#]*@)?([^/?#:]*)")
 
 
 @lru_cache(maxsize=4096)
@@ -53,10 +56,14 @@ def is_decoration(url: str) -> bool:
     (Read the Docs).
     """
     rest = url.split("://", 1)[-1]
-    cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    host = rest[:cut].rsplit("@", 1)[-1].split(":", 1)[0].lower().removeprefix("www.")
+    found = _HOST.match(rest)
+    host = found.group(1).lower().removeprefix("www.") if found else ""
     if host in BADGE_HOSTS or host.split(".", 1)[0] in _BADGE_HOST_LABELS:
         return True
+    if "badge" not in rest.lower():  # the path must say it: most URLs stop here
+        return False
+    cut = found.end(1) if found else 0
+    cut = min((i for i in (rest.find(c, cut) for c in "/?#") if i >= 0), default=len(rest))
     path = rest[cut:].split("?", 1)[0].split("#", 1)[0].lower().rstrip("/")
     if "badge" not in path:
         return False

@@ -23,8 +23,8 @@ import heapq
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from itertools import accumulate
+from typing import NamedTuple
 
 from ..identity import (
     _ARCHIVE_ALT,
@@ -90,6 +90,10 @@ _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _STRUCTURE_LINE = re.compile(
     r"[\n\r] {0,3}(?:[(（][^)）\n]{0,30}[)）]\s?https?://|[#`~DQ]|https?://)"
 )
+# The same for a block without `\r`: a literal first character, which `re` finds at C speed.
+_STRUCTURE_LINE_LF = re.compile(
+    r"\n {0,3}(?:[(（][^)）\n]{0,30}[)）]\s?https?://|[#`~DQ]|https?://)"
+)
 # Chat digests: "D:", "D(Discussion)：", "Q:", "Q4：" open a thread; replies (A:, F1：, 研究员1：)
 # stay in it.  ASCII and full-width colons both.
 _THREAD_OPENER = re.compile(r" {0,3}[DQ]\d{0,3}(?:\s?[(（][^)）\n]{0,40}[)）])?\s?[:：]")
@@ -98,14 +102,45 @@ _THREAD_OPENER = re.compile(r" {0,3}[DQ]\d{0,3}(?:\s?[(（][^)）\n]{0,40}[)）]
 _LINK_ITEM = re.compile(r" {0,3}(?:[(（][^)）\n]{0,30}[)）]\s?)?https?://")
 
 
-@dataclass(frozen=True, slots=True)
-class _Hit:
+class _Hit(NamedTuple):
     start: int
     end: int
     identity: Identity
     label: str = ""
     image: bool = False
     """An image (Markdown or HTML image syntax) or a badge, chart or counter: no citation."""
+
+
+class _NewlineLines:
+    """Line numbers and bounds of offsets in a block whose lines end in `\\n` only, asked for
+    in increasing order: counted as they are asked for, at C speed, never listed."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.index = 0
+        self.count = text.count("\n") + (not text.endswith("\n"))
+
+    def locate(self, pos: int) -> tuple[int, int, int]:
+        """(index of the line holding offset `pos`, its start, its end with the break)."""
+        text = self.text
+        if pos > self.pos:
+            self.index += text.count("\n", self.pos, pos)
+            self.pos = pos
+        return self.index, text.rfind("\n", 0, pos) + 1, text.find("\n", pos) + 1 or len(text)
+
+
+class _SplitLines:
+    """`_NewlineLines` for a block with `\\r` line breaks too (lines split as files are)."""
+
+    def __init__(self, text: str) -> None:
+        lines = list(io.StringIO(text, newline=""))
+        self.starts = list(accumulate(map(len, lines), initial=0))
+        self.count = len(lines)
+
+    def locate(self, pos: int) -> tuple[int, int, int]:
+        index = bisect.bisect_right(self.starts, pos) - 1
+        return index, self.starts[index], self.starts[index + 1]
 
 
 class _Scanner:
@@ -124,6 +159,29 @@ class _Scanner:
         self.taken = 0
         """Characters at the start of the next block already cited from the previous one."""
 
+    def _structure(
+        self, text: str, continued: bool, first_line: int
+    ) -> list[tuple[int, str, str, int]]:
+        """Changes of section or thread in `text`, as (line index, section, thread opener, its
+        line number); only lines that can be headings, fences or thread openers are looked at."""
+        changes = [(-1, self.section, self.thread, self.thread_line)]
+        plain = "\r" not in text
+        lines: _NewlineLines | _SplitLines = _NewlineLines(text) if plain else _SplitLines(text)
+        pattern = _STRUCTURE_LINE_LF if plain else _STRUCTURE_LINE
+        candidates = [0] if not continued and pattern.match("\n" + text[:64]) else []
+        candidates += [m.start() + 1 for m in pattern.finditer(text)]
+        seen = -1
+        for pos in candidates:
+            index, start, end = lines.locate(pos)
+            if index == seen:
+                continue  # one look per line, however many markers it holds
+            seen = index
+            before = (self.section, self.thread)
+            self._track_structure(text[start:end], first_line + index)
+            if (self.section, self.thread) != before:
+                changes.append((index, self.section, self.thread, self.thread_line))
+        return changes
+
     def feed(
         self, text: str, continued: bool = False, left: str = "", right: str = ""
     ) -> list[Citation]:
@@ -137,28 +195,13 @@ class _Scanner:
             return []
         base = len(left)
         full = f"{left}{text}{right}" if left or right else text
-        # Lines split as files are (\n, \r, \r\n), and the offsets where they start, and the end.
-        lines = list(io.StringIO(text, newline=""))
-        starts = list(accumulate(map(len, lines), initial=0))
-        n_lines = len(lines)
         first_line = self.line_no if continued else self.line_no + 1
-        # Changes of section or thread, as (line index, section, thread opener, its line number);
-        # only lines that can be headings, fences or thread openers are looked at.
-        changes = [(-1, self.section, self.thread, self.thread_line)]
-        candidates = [0] if not continued and _STRUCTURE_LINE.match("\n" + text[:64]) else []
-        candidates += [m.start() + 1 for m in _STRUCTURE_LINE.finditer(text)]
-        seen = -1
-        for pos in candidates:
-            index = bisect.bisect_right(starts, pos) - 1
-            if index == seen:
-                continue  # one look per line, however many markers it holds
-            seen = index
-            before = (self.section, self.thread)
-            self._track_structure(lines[index], first_line + index)
-            if (self.section, self.thread) != before:
-                changes.append((index, self.section, self.thread, self.thread_line))
+        changes = self._structure(text, continued, first_line)
         change_lines = [c[0] for c in changes]
-        thread_excerpts: dict[int, str] = {}
+        lines: _NewlineLines | _SplitLines = (
+            _NewlineLines(text) if "\r" not in text else _SplitLines(text)
+        )
+        n_lines = lines.count
         self.line_no = first_line + n_lines - 1
         end = base + len(text)
         hits = scan(full, base)
@@ -170,38 +213,73 @@ class _Scanner:
             cited = [h for h in hits if not h.image]
             self.images += len(hits) - len(cited)
             hits = cited
-        first_cut, last_cut = (0 if left else -1), (n_lines - 1 if right else -1)
+        return self._citations(hits, text, full, base, lines, changes, change_lines, first_line,
+                               0 if left else -1, n_lines - 1 if right else -1)  # fmt: skip
+
+    def _citations(
+        self,
+        hits: list[_Hit],
+        text: str,
+        full: str,
+        base: int,
+        lines: _NewlineLines | _SplitLines,
+        changes: list[tuple[int, str, str, int]],
+        change_lines: list[int],
+        first_line: int,
+        first_cut: int,
+        last_cut: int,
+    ) -> list[Citation]:
+        """The hits as citations: where (line, section, thread) and why (label, excerpt)."""
+        file = self.file
+        thread_excerpts: dict[int, str] = {}
+        _, section, thread, thread_line = changes[0]
+        one_state = len(changes) == 1
         citations = []
+        short_line, short_context = -1, ""  # the excerpt of a short line is the whole line
         for hit in hits:
-            index = bisect.bisect_right(starts, hit.start - base) - 1
-            _, section, thread, thread_line = changes[bisect.bisect_right(change_lines, index) - 1]
+            index, line_start, line_end = lines.locate(hit.start - base)
+            if not one_state:
+                _, section, thread, thread_line = changes[
+                    bisect.bisect_right(change_lines, index) - 1
+                ]
             if index == first_cut or index == last_cut:  # a cut line: read it with its neighbours
-                line_start = 0 if index == first_cut else base + starts[index]
-                line_end = len(full) if index == last_cut else base + starts[index + 1]
-                context = _excerpt_in(full, hit.start, line_start, line_end)
+                context = _excerpt_in(
+                    full,
+                    hit.start,
+                    0 if index == first_cut else base + line_start,
+                    len(full) if index == last_cut else base + line_end,
+                )
+            elif index == short_line:
+                context = short_context
             else:
-                context = _excerpt(lines[index], hit.start - base - starts[index])
+                line = text[line_start:line_end]
+                short = _short_excerpt(line)
+                if short is None:
+                    context = _excerpt(line, hit.start - base - line_start)
+                else:
+                    context = short_line_context = short
+                    short_line, short_context = index, short_line_context
+            line_no = first_line + index
             ident = hit.identity
-            mention = Mention(
-                file=self.file,
-                line=first_line + index,
-                section=section,
-                label=hit.label,
-                context=context,
-                thread=_cached_excerpt(thread_excerpts, thread, thread_line)
-                if thread_line != first_line + index
-                else "",
-                cited=full[hit.start : hit.end],
-                version=ident.version,
-                subpath=ident.subpath,
-            )
             citations.append(
                 Citation(
-                    kind=ident.kind,
-                    source=ident.source,
-                    id=ident.id,
-                    url=ident.url,
-                    mention=mention,
+                    ident.kind,
+                    ident.source,
+                    ident.id,
+                    ident.url,
+                    Mention(
+                        file,
+                        line_no,
+                        section,
+                        hit.label,
+                        context,
+                        _cached_excerpt(thread_excerpts, thread, thread_line)
+                        if thread_line != line_no
+                        else "",
+                        full[hit.start : hit.end],
+                        ident.version,
+                        ident.subpath,
+                    ),
                 )
             )
         return citations
@@ -300,8 +378,11 @@ def _scan_urls(
     """URLs in order; `images` are where Markdown image destinations start, `tags` the spans
     of HTML image tags (both in order)."""
     hits: list[_Hit] = []
+    append = hits.append
     tag = 0  # the first image tag that may still hold a URL (hits come in order)
+    n_tags = len(tags)
     has_href = "href" in text or "HREF" in text
+    body, host_part, brackets = _URL_BODY.match, _HOST_PART.match, _BRACKETS.search
     pos = body_end = host_end = 0
     last_at = tried = -1
     host_ok = False
@@ -310,30 +391,34 @@ def _scan_urls(
             continue  # inside a URL already taken
         host_start = prefix_end if has_scheme else start
         if prefix_end >= body_end:  # a run of URL characters is measured once, not per start
-            body_end = _body_end(text, prefix_end)
+            body_end = body(text, prefix_end).end()  # type: ignore[union-attr]
         if host_start >= host_end:  # so is a host part shared by several `www.` starts
-            host_end = _host_end(text, host_start, body_end)
+            host_end = host_part(text, host_start, body_end).end()  # type: ignore[union-attr]
             last_at = text.rfind("@", host_start, host_end)
-        host_from = max(host_start, last_at + 1)  # after any userinfo
+        host_from = last_at + 1 if last_at >= host_start else host_start  # after any userinfo
         if host_from != tried:  # starts before the same `@` share their host
             tried, host_ok = host_from, _plausible_host(text, host_from, host_end)
         if not host_ok:
             continue  # every start is tried once: no rescan of what was read
-        end = _url_end(text, prefix_end, body_end)
+        if brackets(text, prefix_end, body_end) is None:
+            end = body_end
+        else:
+            end = _url_end(text, prefix_end, body_end)
         while end > host_end and text[end - 1] in _TRAILING:
             end -= 1
-        pos = max(end, prefix_end)
+        pos = end if end > prefix_end else prefix_end
         cited = text[start:end]
         ident = identify(cited if has_scheme else "http://" + cited)
         if ident is None:
             continue
         label = labels.get(start, "") or (_html_label(text, start, end) if has_href else "")
-        while tag < len(tags) and tags[tag][1] <= start:
-            tag += 1
-        image = (
-            start in images or (tag < len(tags) and tags[tag][0] < start) or is_decoration(cited)
-        )
-        hits.append(_Hit(start, end, ident, label, image))
+        if n_tags:
+            while tag < n_tags and tags[tag][1] <= start:
+                tag += 1
+            image = start in images or (tag < n_tags and tags[tag][0] < start)
+        else:
+            image = start in images
+        append(_Hit(start, end, ident, label, image or is_decoration(cited)))
     return hits
 
 
@@ -497,6 +582,16 @@ def _fold(s: str) -> str:
 
 
 _WINDOW = 4 * CONTEXT_CHARS
+
+
+def _short_excerpt(line: str) -> str | None:
+    """The excerpt of `line` when it is the whole line folded (the same wherever the citation
+    is in it), else None."""
+    if len(line) <= 2 * _WINDOW:
+        folded = _fold(line)
+        if len(folded) <= CONTEXT_CHARS:
+            return folded
+    return None
 
 
 def _excerpt(line: str, at: int) -> str:

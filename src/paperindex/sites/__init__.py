@@ -6,6 +6,8 @@ identity, keys, fallback titles, accounts, PDF links — asks `site_for(source)`
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..model import Kind
 from . import papers, proceedings, publishers
 from .arxiv import Arxiv
@@ -43,6 +45,11 @@ def sites_for_host(host: str) -> tuple[Site, ...]:
     found = _BY_HOST.get(host)
     if found is not None:
         return found
+    return _by_suffix(host)
+
+
+@lru_cache(maxsize=4096)  # a catalogue has far fewer hosts than links
+def _by_suffix(host: str) -> tuple[Site, ...]:
     return tuple(s for s in SITES if s.host_suffixes and host.endswith(s.host_suffixes))
 
 
