@@ -11,24 +11,22 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import catalogue as cat
 from . import defaults
 from .catalogue.keys import assign_keys
-from .enrich import DEFAULT_METADATA, Metadata, derive_all
-from .export import DEFAULT_FORMATS, ExportContext, Exporter, exporter
-from .export.topics import (
-    TopicRules,
-    UnknownChoiceError,
-    assign,
-    check_wanted,
-    find_topics,
-    kind_names,
-)
-from .export.view import LinkInfo, infos_for, select
 from .extract import ExtractResult, FileReport, display_name, extract_paths
 from .files import atomic_write_text, locked
 from .model import Kind, Link, Status
+
+if TYPE_CHECKING:  # the export stage is imported when exporting: an extract never loads it
+    from .export import Exporter
+    from .export.topics import TopicRules
+    from .export.view import LinkInfo
+
+DEFAULT_METADATA = defaults.METADATA
+DEFAULT_FORMATS = defaults.FORMATS
 
 _log = logging.getLogger("paperindex.keys")
 
@@ -87,12 +85,15 @@ def update_catalogue(
     missing = [display_name(str(p)) for p in notes if not os.path.lexists(p)]
     if missing:
         raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
+    from .enrich.derive import derive_all
+    from .enrich.metadata import Metadata
+
     with locked(catalogue_path):
         result = extract_paths(notes, progress, follow_symlinks, keep_images)
         scanned = [f.path for f in result.files if not f.skipped]
         # the mentions of the files just read are replaced: no need to read them
         catalogue = cat.load(catalogue_path, mentions=scanned, migrate=True)
-        known = Metadata.load(metadata)
+        known = Metadata.load(metadata, present_only=True)
         summary = cat.merge(catalogue, result.citations, scanned)
         derive_all(catalogue.links, known)
         summary.keyed = assign_keys(catalogue.links)
@@ -125,6 +126,8 @@ def pin_keys(
         wanted = set(keys) if keys is not None else {link.key for link in provisional}
         unknown = wanted - {link.key for link in provisional}
         if unknown:
+            from .export.topics import UnknownChoiceError
+
             known = ", ".join(link.key for link in provisional) or "none"
             raise UnknownChoiceError(
                 f"not provisional key(s): {', '.join(sorted(unknown))}; provisional keys are "
@@ -172,6 +175,8 @@ def topics_source(catalogue_path: Path | str, topics_path: Path | str | None = N
 
 
 def _rules(catalogue_path: Path, topics_path: Path | str | None) -> TopicRules:
+    from .export.topics import find_topics
+
     return find_topics(catalogue_path, Path(topics_path) if topics_path else None)
 
 
@@ -181,6 +186,9 @@ def _selected(
     topics: Sequence[str] | None,
     kinds: Sequence[str] | None,
 ) -> list[LinkInfo]:
+    from .export.topics import UnknownChoiceError, assign, check_wanted, kind_names
+    from .export.view import select
+
     if kinds:
         unknown = ", ".join(k for k in kinds if k not in set(Kind))
         if unknown:
@@ -223,6 +231,8 @@ def write(
     them).  Entries still on provisional keys are named in a warning (logger
     `paperindex.keys`).
     """
+    from .export import exporter
+
     writer = exporter(fmt, **options)  # a bad format or option fails before any write
     return _export(writer, output, catalogue_path, metadata, topics, kinds, topics_path)
 
@@ -237,6 +247,9 @@ def _export(
     topics_path: Path | str | None,
     include_gone: bool = False,
 ) -> str:
+    from .export import ExportContext
+    from .export.view import infos_for
+
     catalogue_path = Path(catalogue_path)
     mentions = bool(topics) or writer.needs_mentions  # topic rules read where links were cited
     catalogue, provisional = _keyed(require_catalogue(catalogue_path), mentions)
@@ -289,6 +302,8 @@ def reading_list(
     unless that is None.  Topic rules come from `topics_path`, else `topics.toml` beside the
     catalogue, else the general taxonomy shipped in the package.  Links the notes no longer
     cite are left out unless `include_gone` (then they are marked)."""
+    from .export import exporter
+
     if fmt not in ("md", "json"):
         raise ValueError(f"unknown reading-list format {fmt!r}; formats are md, json")
     return _export(
@@ -329,6 +344,9 @@ def build(
     """Everything, offline: each format's default file (`references.bib`, `READING_LIST.md`)
     in `out_dir`, from one read of the catalogue and the stores (see `export` for topics,
     provisional keys and links no longer cited)."""
+    from .export import ExportContext, exporter
+    from .export.view import infos_for
+
     writers = [exporter(f) for f in dict.fromkeys(formats)]  # unknown formats fail first
     out_dir, catalogue_path = Path(out_dir), Path(catalogue_path)
     mentions = any(w.needs_mentions for w in writers)

@@ -653,7 +653,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import logging
 
     from .catalogue import CatalogueError
-    from .enrich.store import MetadataError
+    from .enrich.errors import MetadataError
     from .files import LockedError
 
     logging.basicConfig(level=logging.WARNING, format="paperindex: %(message)s")

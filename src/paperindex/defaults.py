@@ -24,3 +24,5 @@ DIALECTS = ("bibtex", "biblatex")
 """BibTeX dialects; the first is the default."""
 FORMATS = ("bib", "md")
 """What `build` writes."""
+JOURNAL_SUFFIX = ".journal"
+"""A metadata store's journal of appended batches is the store's file name with this added."""

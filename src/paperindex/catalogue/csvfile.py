@@ -20,11 +20,13 @@ import csv
 import io
 import json
 import logging
+import re
 import sys
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .. import defaults
 from ..files import open_together, write_together
@@ -60,6 +62,7 @@ DEFAULT_CATALOGUE = defaults.CATALOGUE
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 _OLD_MENTIONS = "mentions"
 """The column that held every mention of a link as JSON lines, before they had their own file."""
+_new = tuple.__new__  # a named tuple from its fields, without the keyword handling of its __new__
 _KINDS = {k.value: k for k in Kind}
 _STATUSES = {s.value: s for s in Status}
 _MENTION_DEFAULTS = Mention._field_defaults
@@ -112,12 +115,56 @@ def _protect(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _safe(row: list[str]) -> list[str]:
-    """`row` as written: each cell cleaned and formula-protected (the common case, a row of
-    printable cells none of which starts like a formula, is checked at C speed)."""
-    if " ".join(row).isprintable() and not any(c.startswith(_FORMULA_START) for c in row if c):
-        return row
-    return [_protect(c) for c in row]
+def _line(row: list[str], writer: Any) -> str:
+    """`row` as one CSV line, each cell cleaned and formula-protected.
+
+    The common row, printable cells none of which holds a comma, a quote or a line break or
+    starts like a formula, is joined as it is: exactly what csv's minimal quoting writes, found
+    at C speed.  Any other goes through `_protect` and the csv module.
+    """
+    text = ",".join(row)
+    plain = (  # no cell to clean or protect: a formula cell would show as `,=` (or `=` first)
+        text.isprintable()
+        and not text.startswith(_FORMULA_START)
+        and _FORMULA_CELL.search(text) is None
+    )
+    if plain and '"' not in text and text.count(",") == len(row) - 1:
+        return text + "\n"
+    writer.writerow(row if plain else [_protect(c) for c in row])
+    return str(writer.pop())
+
+
+class _LineWriter:
+    """The csv module writing one row at a time into a string (for `_line`'s slow path)."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+
+    def writerow(self, row: list[str]) -> None:
+        self.writer.writerow(row)
+
+    def pop(self) -> str:
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
+
+
+_FORMULA_CELL = re.compile(",[=+\\-@']")
+"""A cell (after the first) starting like a formula, in a row whose commas all separate cells."""
+_CHUNK_ROWS = 4096
+
+
+def _write_lines(out: TextIO, rows: Iterable[list[str]]) -> None:
+    slow = _LineWriter()
+    lines: list[str] = []
+    for row in rows:
+        lines.append(_line(row, slow))
+        if len(lines) >= _CHUNK_ROWS:
+            out.write("".join(lines))
+            lines.clear()
+    out.write("".join(lines))
 
 
 def _link_row(link: Link, extra_columns: list[str]) -> list[str]:
@@ -142,15 +189,14 @@ def _link_row(link: Link, extra_columns: list[str]) -> list[str]:
     ]
     if extra_columns:
         row += [link.extra.get(col, "") for col in extra_columns]
-    return _safe(row)
+    return row
 
 
 def write_links(catalogue: Catalogue, out: TextIO) -> None:
     """The catalogue's rows as CSV (the exact text `save` writes to `links.csv`)."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_safe([*COLUMNS, *catalogue.extra_columns]))
     extra = catalogue.extra_columns
-    writer.writerows(_link_row(link, extra) for link in catalogue.links)
+    header = [[*COLUMNS, *extra]]
+    _write_lines(out, chain(header, (_link_row(link, extra) for link in catalogue.links)))
 
 
 def _mention_rows(links: Iterable[Link]) -> Iterator[list[str]]:
@@ -159,15 +205,12 @@ def _mention_rows(links: Iterable[Link]) -> Iterator[list[str]]:
             continue
         ident = key_of(link)
         for m in link.mentions:
-            row = [ident, m.file, str(m.line), *m[2:]]
-            yield _safe(row)
+            yield [ident, m[0], str(m[1]), m[2], m[3], m[4], m[5], m[6], m[7], m[8]]
 
 
 def write_mentions(catalogue: Catalogue, out: TextIO) -> None:
     """Every mention as CSV (the exact text `save` writes to the mentions file)."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(MENTION_COLUMNS)
-    writer.writerows(_mention_rows(catalogue.links))
+    _write_lines(out, chain([list(MENTION_COLUMNS)], _mention_rows(catalogue.links)))
 
 
 def dumps(catalogue: Catalogue) -> str:
@@ -216,13 +259,6 @@ def _unprotect(value: str) -> str:
     return value[1:] if value.startswith("'") else value
 
 
-def _unprotected(row: list[str]) -> list[str]:
-    joined = "\x1f".join(row)
-    if not joined.startswith("'") and "\x1f'" not in joined:
-        return row
-    return [_unprotect(c) for c in row]
-
-
 def loads(
     text: str,
     name: str = "<catalogue>",
@@ -232,9 +268,10 @@ def loads(
     """Parse catalogue CSV (and the text of its mentions file); any malformed row raises
     `CatalogueError` naming its line."""
     with _no_field_limit():
-        catalogue = _read_links(io.StringIO(text, newline=""), name)
+        catalogue, index = _read_links(io.StringIO(text, newline=""), name)
         if mentions is not None and not catalogue.migrated:
-            _read_mentions(catalogue, io.StringIO(mentions, newline=""), mentions_name, ())
+            found = io.StringIO(mentions, newline="")
+            _read_mentions(catalogue, found, mentions_name, (), index=index)
     return catalogue
 
 
@@ -256,7 +293,7 @@ def load(
         if links is None:
             return Catalogue()
         try:
-            catalogue = _read_links(links, str(path))
+            catalogue, index = _read_links(links, str(path))
             catalogue.path = path
             if catalogue.migrated:
                 pass  # the old file's own column is the truth; a mentions file is stale
@@ -264,7 +301,7 @@ def load(
                 catalogue.mentions_left_out = None
             elif mention_file is not None:
                 skip = () if mentions is True else frozenset(mentions)
-                _read_mentions(catalogue, mention_file, str(companion), skip)
+                _read_mentions(catalogue, mention_file, str(companion), skip, index=index)
         except UnicodeDecodeError as exc:
             raise CatalogueError(f"{path}: not UTF-8 ({exc})") from exc
     if catalogue.migrated and migrate:
@@ -281,7 +318,7 @@ def load(
 def _header(row: list[str] | None, name: str) -> list[str]:
     if row is None:
         return []
-    header = [_unprotect(h).strip() for h in row]
+    header = [h.strip() for h in row]
     if "auto_authors" not in header:  # written before authors/year could be curated: those two
         header = [{"authors": "auto_authors", "year": "auto_year"}.get(h, h) for h in header]
     missing = [c for c in REQUIRED if c not in header]
@@ -293,30 +330,42 @@ def _header(row: list[str] | None, name: str) -> list[str]:
     return header
 
 
-def _rows(reader: Iterator[list[str]], name: str) -> Iterator[tuple[int, list[str]]]:
-    """(line the row starts on, row) for each non-blank row after the header."""
-    line = 1
-    while True:
-        start = line + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise CatalogueError(f"{name}:{start}: {exc}") from exc
-        line = reader.line_num  # type: ignore[attr-defined]
-        if "".join(row).strip():  # a blank or whitespace-only row is no row
+def _records(f: TextIO, name: str) -> Iterator[tuple[int, list[str]]]:
+    """(line the row starts on, its cells) for each row of `f`, blank rows left out.
+
+    A line with no quote and no CR is split at its commas (what csv reads from it, at C speed,
+    without csv's per-character work); any other row is read by the csv module (strict), which
+    takes as many lines as a quoted cell spans.  Cells come unprotected (`_unprotect`).
+    """
+    lines = iter(f)
+    number = 0
+    for text in lines:
+        number += 1
+        start = number
+        if '"' not in text and "\r" not in text:
+            row = text[:-1].split(",") if text.endswith("\n") else text.split(",")
+            if text.startswith("'") or ",'" in text:  # every comma parts cells here
+                row = [_unprotect(c) for c in row]
+        else:
+            reader = csv.reader(chain([text], lines), strict=True)
+            try:
+                row = [_unprotect(c) for c in next(reader)]
+            except csv.Error as exc:
+                raise CatalogueError(f"{name}:{start}: {exc}") from exc
+            number += reader.line_num - 1
+        if row[0].strip() or "".join(row).strip():  # a blank or whitespace-only row is no row
             yield start, row
 
 
-def _read_links(f: TextIO, name: str) -> Catalogue:
-    reader = csv.reader(f, strict=True)
-    try:
-        header = _header(next(reader, None), name)
-    except csv.Error as exc:
-        raise CatalogueError(f"{name}:1: {exc}") from exc
+def _read_links(f: TextIO, name: str) -> tuple[Catalogue, dict[str, Link]]:
+    """The catalogue in `f`, and its links by identity (their own and their aliases)."""
+    records = _records(f, name)
+    first = next(records, None)
+    if first is not None and first[0] != 1:
+        raise CatalogueError(f"{name}:1: the header row is blank")
+    header = _header(first[1] if first else None, name)
     if not header:
-        return Catalogue()
+        return Catalogue(), {}
     extra = [h for h in header if h not in COLUMNS and h != _OLD_MENTIONS]
     catalogue = Catalogue(extra_columns=extra, migrated=_OLD_MENTIONS in header)
     where = {c: i for i, c in enumerate(header)}
@@ -325,14 +374,14 @@ def _read_links(f: TextIO, name: str) -> Catalogue:
     old = where.get(_OLD_MENTIONS)
     width = len(header)
     seen: dict[str, int] = {}
+    index: dict[str, Link] = {}
     keys: dict[str, int] = {}
     links = catalogue.links
-    for start, row in _rows(reader, name):
+    for start, row in records:
         if len(row) != width:
             raise CatalogueError(
                 f"{name}:{start}: {len(row)} cells but the header has {width} columns"
             )
-        row = _unprotected(row)
         cells = [row[i] if i is not None else "" for i in standard]
         link = _row_to_link(cells, f"{name}:{start}")
         if extras:
@@ -345,12 +394,14 @@ def _read_links(f: TextIO, name: str) -> Catalogue:
                 f"{name}:{start}: same link as line {seen[ident]} ({ident}); merge the two rows"
             )
         seen[ident] = start
+        index[ident] = link
         for alias in link.aliases:
             if alias in seen:
                 raise CatalogueError(
                     f"{name}:{start}: same link as line {seen[alias]} ({alias}); merge the two rows"
                 )
             seen[alias] = start
+            index[alias] = link
         if link.key:
             folded = link.key.casefold()
             if folded in keys:
@@ -359,7 +410,7 @@ def _read_links(f: TextIO, name: str) -> Catalogue:
                 )
             keys[folded] = start
         links.append(link)
-    return catalogue
+    return catalogue, index
 
 
 def _row_to_link(cells: list[str], where: str) -> Link:
@@ -440,7 +491,7 @@ def restore_mentions(catalogue: Catalogue, links: Collection[Link]) -> None:
 def _mention_header(first: list[str] | None, name: str) -> list[str] | None:
     if first is None:
         return None
-    header = [_unprotect(h).strip() for h in first]
+    header = [h.strip() for h in first]
     missing = [c for c in ("link", "file", "line") if c not in header]
     if missing:
         raise CatalogueError(f"{name}:1: header lacks column(s) {', '.join(missing)}")
@@ -456,29 +507,30 @@ def _read_mentions(
     name: str,
     skip: Collection[str],
     only: Collection[int] | None = None,
+    index: dict[str, Link] | None = None,
 ) -> None:
     """Attach the mentions in `f` to their links; those of files in `skip` are left out, but
     for links already `gone` (whose mentions no extract replaces).  With `only` (ids of
     links), read just what was left out for those links."""
-    reader = csv.reader(f, strict=True)
-    try:
-        header = _mention_header(next(reader, None), name)
-    except csv.Error as exc:
-        raise CatalogueError(f"{name}:1: {exc}") from exc
+    records = _records(f, name)
+    first = next(records, None)
+    if first is not None and first[0] != 1:
+        raise CatalogueError(f"{name}:1: the header row is blank")
+    header = _mention_header(first[1] if first else None, name)
     if header is None:
         return
-    index = catalogue.by_identity()
+    if index is None:
+        index = catalogue.by_identity()
     width = len(header)
     fast = tuple(header) == MENTION_COLUMNS
     positions = [header.index(c) if c in header else None for c in MENTION_COLUMNS]
     shared: dict[str, str] = {}  # file, section and thread repeat: one string each
     orphans: list[str] = []
-    for start, row in _rows(reader, name):
+    for start, row in records:
         if len(row) != width:
             raise CatalogueError(
                 f"{name}:{start}: {len(row)} cells but the header has {width} columns"
             )
-        row = _unprotected(row)
         if not fast:
             row = [row[i] if i is not None else "" for i in positions]
         ident, file, line, section, label, context, thread, cited, version, subpath = row
@@ -493,13 +545,13 @@ def _read_mentions(
             continue
         if not file:
             raise CatalogueError(f"{name}:{start}: column 'file': empty")
-        if not (line.isascii() and line.isdigit() and int(line) >= 1):
+        if not (line.isascii() and line.isdigit()) or (number := int(line)) < 1:
             raise CatalogueError(f"{name}:{start}: column 'line': not a line number (got {line!r})")
         link.mentions.append(
-            Mention(
-                shared.setdefault(file, file), int(line), shared.setdefault(section, section),
+            _new(Mention, (
+                shared.setdefault(file, file), number, shared.setdefault(section, section),
                 label, context, shared.setdefault(thread, thread), cited, version, subpath,
-            )
+            ))
         )  # fmt: skip
     if only is None:
         catalogue.mentions_left_out = frozenset(skip)

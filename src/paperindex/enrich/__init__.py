@@ -12,12 +12,46 @@ refresh   one refresh over all sources
 
 from __future__ import annotations
 
-from .derive import derive, derive_all
-from .metadata import Metadata, metadata_folder, store_path
-from .polite import Clock, FetchError, PoliteClient, Politeness, SourceConfig, SystemClock
-from .refreshing import FetchResult, RefreshReport, SourceReport, fetch, fetch_batches, refresh
-from .source import Batch, Facts, MetadataSource
-from .store import DEFAULT_METADATA, MetadataError, Record, Store
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .derive import derive, derive_all
+    from .metadata import Metadata, metadata_folder, store_path
+    from .polite import Clock, FetchError, PoliteClient, Politeness, SourceConfig, SystemClock
+    from .refreshing import (
+        FetchResult,
+        RefreshReport,
+        SourceReport,
+        fetch,
+        fetch_batches,
+        refresh,
+    )
+    from .source import Batch, Facts, MetadataSource
+    from .store import DEFAULT_METADATA, MetadataError, Record, Store
+
+_WHERE = {
+    "derive": "derive", "derive_all": "derive", "Metadata": "metadata",
+    "metadata_folder": "metadata", "store_path": "metadata", "Clock": "polite",
+    "FetchError": "polite", "PoliteClient": "polite", "Politeness": "polite",
+    "SourceConfig": "polite", "SystemClock": "polite", "FetchResult": "refreshing",
+    "RefreshReport": "refreshing", "SourceReport": "refreshing", "fetch": "refreshing",
+    "fetch_batches": "refreshing", "refresh": "refreshing", "Batch": "source", "Facts": "source",
+    "MetadataSource": "source", "DEFAULT_METADATA": "store", "MetadataError": "store",
+    "Record": "store", "Store": "store",
+}  # fmt: skip
+"""Where each name lives: imported on first use, so a command that reads no store (an extract
+with none yet) never loads pydantic or an HTTP client."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_METADATA",

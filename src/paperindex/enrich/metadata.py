@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
+from .. import defaults
 from ..model import Link
-from . import store as st
 from .source import Facts, MetadataSource
 from .sources import REGISTRY, source_class
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from . import store as st
 
 
 def metadata_folder(path: Path | str) -> Path:
@@ -31,6 +34,15 @@ def store_path(folder: Path | str, name: str) -> Path:
     return metadata_folder(folder) / f"{name}.json"
 
 
+NO_FACTS = Facts()
+"""What nothing is known about (one shared instance: `Facts` is immutable)."""
+
+
+def _has_store(folder: Path, name: str) -> bool:
+    path = store_path(folder, name)
+    return path.exists() or path.with_name(path.name + defaults.JOURNAL_SUFFIX).exists()
+
+
 @dataclass
 class Metadata:
     """The stores of `sources`, loaded, and the facts they give each link."""
@@ -40,11 +52,21 @@ class Metadata:
     stores: dict[str, st.Store[Any]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, folder: Path | str, names: Sequence[str] | None = None) -> Metadata:
+    def load(
+        cls, folder: Path | str, names: Sequence[str] | None = None, present_only: bool = False
+    ) -> Metadata:
         """The stores of the registered sources (or of `names`) in `folder`; a missing file is
-        an empty store."""
+        an empty store.  `present_only`: sources without a store file are left out (their
+        modules not even imported): enough to read facts, which they have none of."""
         folder = metadata_folder(folder)
-        sources = [source_class(n)() for n in (names or REGISTRY)]
+        wanted = list(names or REGISTRY)
+        if present_only:
+            wanted = [n for n in wanted if _has_store(folder, n)]
+            if not wanted:
+                return cls(folder, [], {})
+        from . import store as st  # pydantic: only when there is a store to read
+
+        sources = [source_class(n)() for n in wanted]
         stores = {s.name: st.load(store_path(folder, s.name), s.record_type) for s in sources}
         return cls(folder, sources, stores)
 
@@ -61,10 +83,13 @@ class Metadata:
     def facts(self, link: Link) -> Facts:
         """What the sources say about `link`, the most trusted first, gaps filled by the
         others."""
-        facts = Facts()
+        facts = NO_FACTS
         for source in self.sources:
+            records = self.stores[source.name].records
+            if not records:
+                continue
             ident = source.ids_for(link)
-            record = self.stores[source.name].records.get(ident) if ident is not None else None
+            record = records.get(ident) if ident is not None else None
             if record is not None:
                 facts = facts.merged(source.describe(record))
         return facts

@@ -21,14 +21,16 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import ClassVar, Generic, TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from ..model import Link
-from .polite import PoliteClient, Politeness, SourceConfig
 
-R = TypeVar("R", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from .polite import PoliteClient, Politeness, SourceConfig
+
+R = TypeVar("R", bound="BaseModel")
 
 
 @dataclass
@@ -121,6 +123,8 @@ class MetadataSource(ABC, Generic[R]):
     def __init__(
         self, config: SourceConfig | None = None, policy: Politeness | None = None
     ) -> None:
+        from .polite import SourceConfig  # HTTP machinery: only once a source is made
+
         self.config = config or SourceConfig(base_url=self.configured_url())
         self.policy = policy or self.default_policy
 

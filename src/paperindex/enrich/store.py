@@ -25,17 +25,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import defaults
 from ..files import atomic_write_text, locked
+from .errors import MetadataError as MetadataError
 
 STORE_FORMAT = 1
 DEFAULT_METADATA = defaults.METADATA
 """The folder of the stores, beside the catalogue."""
-JOURNAL_SUFFIX = ".journal"
+JOURNAL_SUFFIX = defaults.JOURNAL_SUFFIX
 STORE_LOCK_WAIT = 30.0
 """Seconds to wait for a store's lock: others hold it only to append one batch."""
-
-
-class MetadataError(ValueError):
-    """A store file that cannot be read; the message names the file."""
 
 
 class Record(BaseModel):

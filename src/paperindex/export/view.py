@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..catalogue import DEFAULT_CATALOGUE
 from ..catalogue import load as load_catalogue
+from ..defaults import METADATA as DEFAULT_METADATA
 from ..enrich import Facts, Metadata
 from ..enrich.identities import id_at
-from ..enrich.store import DEFAULT_METADATA
 from ..model import Kind, Link
 from ..sites import site_for
 
@@ -26,7 +26,7 @@ _JOURNAL = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinkInfo:
     """A catalogue row and everything known about it."""
 
@@ -128,7 +128,10 @@ def infos_for(
     links: Iterable[Link], metadata: Path | str | Metadata = DEFAULT_METADATA
 ) -> list[LinkInfo]:
     """`links` joined with the metadata stores in `metadata` (a folder, or loaded stores)."""
-    known = metadata if isinstance(metadata, Metadata) else Metadata.load(metadata)
+    if isinstance(metadata, Metadata):
+        known = metadata
+    else:  # only sources with a store file: the others know nothing (nor are imported)
+        known = Metadata.load(metadata, present_only=True)
     return [LinkInfo(link, known.facts(link)) for link in links]
 
 
