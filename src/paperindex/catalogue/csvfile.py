@@ -22,11 +22,11 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from .. import defaults
 from ..files import open_together, write_together
@@ -115,12 +115,12 @@ def _protect(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _line(row: list[str], writer: Any) -> str:
-    """`row` as one CSV line, each cell cleaned and formula-protected.
+def _line(row: list[str]) -> str:
+    """`row` as one CSV line, each cell cleaned and formula-protected, quoted as csv's minimal
+    quoting does (a cell holding a comma, a quote or a line break; `\\r` is never left in one).
 
-    The common row, printable cells none of which holds a comma, a quote or a line break or
-    starts like a formula, is joined as it is: exactly what csv's minimal quoting writes, found
-    at C speed.  Any other goes through `_protect` and the csv module.
+    The common row, printable cells none of which holds a comma or a quote or starts like a
+    formula, is joined as it is, checked at C speed.
     """
     text = ",".join(row)
     plain = (  # no cell to clean or protect: a formula cell would show as `,=` (or `=` first)
@@ -130,37 +130,24 @@ def _line(row: list[str], writer: Any) -> str:
     )
     if plain and '"' not in text and text.count(",") == len(row) - 1:
         return text + "\n"
-    writer.writerow(row if plain else [_protect(c) for c in row])
-    return str(writer.pop())
+    cells = row if plain else [_protect(c) for c in row]
+    return ",".join([_quoted(c) if _QUOTE.search(c) else c for c in cells]) + "\n"
 
 
-class _LineWriter:
-    """The csv module writing one row at a time into a string (for `_line`'s slow path)."""
-
-    def __init__(self) -> None:
-        self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, lineterminator="\n")
-
-    def writerow(self, row: list[str]) -> None:
-        self.writer.writerow(row)
-
-    def pop(self) -> str:
-        text = self.buffer.getvalue()
-        self.buffer.seek(0)
-        self.buffer.truncate()
-        return text
+def _quoted(cell: str) -> str:
+    return '"' + cell.replace('"', '""') + '"'
 
 
+_QUOTE = re.compile('[,"\n]')
 _FORMULA_CELL = re.compile(",[=+\\-@']")
 """A cell (after the first) starting like a formula, in a row whose commas all separate cells."""
 _CHUNK_ROWS = 4096
 
 
 def _write_lines(out: TextIO, rows: Iterable[list[str]]) -> None:
-    slow = _LineWriter()
     lines: list[str] = []
     for row in rows:
-        lines.append(_line(row, slow))
+        lines.append(_line(row))
         if len(lines) >= _CHUNK_ROWS:
             out.write("".join(lines))
             lines.clear()
@@ -330,19 +317,26 @@ def _header(row: list[str] | None, name: str) -> list[str]:
     return header
 
 
-def _records(f: TextIO, name: str) -> Iterator[tuple[int, list[str]]]:
+def _records(
+    f: Iterable[str], name: str, wanted: Callable[[str], bool] | None = None, first: int = 1
+) -> Iterator[tuple[int, list[str]]]:
     """(line the row starts on, its cells) for each row of `f`, blank rows left out.
 
     A line with no quote and no CR is split at its commas (what csv reads from it, at C speed,
     without csv's per-character work); any other row is read by the csv module (strict), which
     takes as many lines as a quoted cell spans.  Cells come unprotected (`_unprotect`).
+    `wanted(line)`, when given, may pass over a line with no quote before it is split (a false
+    keeps it: only what is certainly unwanted is passed over).  `first`: the number of `f`'s
+    first line.
     """
     lines = iter(f)
-    number = 0
+    number = first - 1
     for text in lines:
         number += 1
         start = number
         if '"' not in text and "\r" not in text:
+            if wanted is not None and not wanted(text):
+                continue
             row = text[:-1].split(",") if text.endswith("\n") else text.split(",")
             if text.startswith("'") or ",'" in text:  # every comma parts cells here
                 row = [_unprotect(c) for c in row]
@@ -501,6 +495,25 @@ def _mention_header(first: list[str] | None, name: str) -> list[str] | None:
     return header
 
 
+def _wanted(
+    index: dict[str, Link], skip: Collection[str], only: Collection[int] | None
+) -> Callable[[str], bool]:
+    """Whether a line of the mentions file (in the standard column order) may be wanted: not a
+    row of a file in `skip` whose link's mentions are being replaced (see `_read_mentions`)."""
+    gone = Status.GONE
+
+    def wanted(line: str) -> bool:
+        cells = line.split(",", 2)
+        if len(cells) < 3 or cells[1] not in skip:
+            return only is None
+        link = index.get(cells[0])
+        if link is None:
+            return False
+        return id(link) in only if only is not None else link.status is gone
+
+    return wanted
+
+
 def _read_mentions(
     catalogue: Catalogue,
     f: TextIO,
@@ -512,17 +525,20 @@ def _read_mentions(
     """Attach the mentions in `f` to their links; those of files in `skip` are left out, but
     for links already `gone` (whose mentions no extract replaces).  With `only` (ids of
     links), read just what was left out for those links."""
-    records = _records(f, name)
-    first = next(records, None)
-    if first is not None and first[0] != 1:
+    if index is None:
+        index = catalogue.by_identity()
+    head = f.readline()
+    first = next(_records([head], name), None) if head else None
+    if head and first is None:
         raise CatalogueError(f"{name}:1: the header row is blank")
     header = _mention_header(first[1] if first else None, name)
     if header is None:
         return
-    if index is None:
-        index = catalogue.by_identity()
+    standard = tuple(header) == MENTION_COLUMNS  # a row's link and file lead it
+    wanted = _wanted(index, skip, only) if skip and standard else None
+    records = _records(f, name, wanted, first=2)
     width = len(header)
-    fast = tuple(header) == MENTION_COLUMNS
+    fast = standard
     positions = [header.index(c) if c in header else None for c in MENTION_COLUMNS]
     shared: dict[str, str] = {}  # file, section and thread repeat: one string each
     orphans: list[str] = []
