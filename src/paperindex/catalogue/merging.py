@@ -163,6 +163,9 @@ def unify(catalogue: Catalogue, same: Callable[[Link], Iterable[str]]) -> UnifyR
     absorbed: set[int] = set()
     for members in groups.values():
         keeper = links[members[0]]
+        if len(members) == 1 and len(keys[members[0]]) == 1 + len(keeper.aliases):
+            if not keeper.aliases or keeper.aliases == sorted(keeper.aliases):
+                continue  # a row alone, shown to be nothing but itself: nothing to change
         everything = set().union(*(keys[i] for i in members)) - {key_of(keeper)}
         aliases = sorted(everything)
         report.aliases_added += len(set(aliases) - set(keeper.aliases))

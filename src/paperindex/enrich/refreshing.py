@@ -278,6 +278,17 @@ def _metadata(folder: Path, stores: Mapping[str, st.Store[Any]]) -> Metadata:
 
 def _fallbacks(chosen: Sequence[MetadataSource[Any]]) -> dict[str, MetadataSource[Any]]:
     """Primary source name → the chosen source that takes the ids it does not hold."""
+    key = tuple(id(s) for s in chosen)
+    if _FALLBACKS[0] != key:  # asked once per id and source: worked out once per choice
+        _FALLBACKS[:] = [key, _find_fallbacks(chosen)]
+    found: dict[str, MetadataSource[Any]] = _FALLBACKS[1]
+    return found
+
+
+_FALLBACKS: list[Any] = [(), {}]
+
+
+def _find_fallbacks(chosen: Sequence[MetadataSource[Any]]) -> dict[str, MetadataSource[Any]]:
     names = {s.name for s in chosen}
     return {
         primary: s

@@ -58,9 +58,11 @@ def proven(link: Link, metadata: Metadata) -> set[str]:
         return set()
     keys = equivalents(link)
     for source in metadata.sources:
-        ident = source.ids_for(link)
         store = metadata.stores.get(source.name)
-        record = store.records.get(ident) if store is not None and ident is not None else None
+        if store is None or not store.records:
+            continue
+        ident = source.ids_for(link)
+        record = store.records.get(ident) if ident is not None else None
         if record is None:
             continue
         keys.update(source.describe(record).identities)
