@@ -48,3 +48,16 @@ def _private_http_cache(
     """The CLI keeps HTTP validators (ETags) in the user's cache folder; tests keep theirs, and
     their subprocesses', in a temporary one."""
     monkeypatch.setenv("PAPERINDEX_CACHE_DIR", str(tmp_path_factory.mktemp("http-cache")))
+
+
+# Peak memory of the probe process itself, in MB.  Not ru_maxrss: Linux carries it over from the
+# parent (pytest, which may have grown far larger) through fork and exec.
+PEAK_MB = (
+    "def peak_mb():\n"
+    "    try:\n"
+    "        with open('/proc/self/status') as f:\n"
+    "            return next(int(v.split()[1]) for v in f if v.startswith('VmHWM:')) // 1024\n"
+    "    except OSError:\n"
+    "        import resource\n"
+    "        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+)

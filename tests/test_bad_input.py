@@ -14,6 +14,8 @@ import pytest
 from paperindex.cli import main
 from paperindex.extract import extract_paths, extract_text
 
+from .conftest import PEAK_MB
+
 LINE = "研究员1：评测集（https://github.com/OpenBMB/InfiniteBench），见arXiv:2312.00752。\n"
 
 
@@ -94,19 +96,6 @@ def test_cli_reports_skips_and_refuses_missing_paths(
 
 def test_empty_text() -> None:
     assert extract_text("") == []
-
-
-# Peak memory of the probe process itself, in MB.  Not ru_maxrss: Linux carries it over from the
-# parent (pytest, which may have grown far larger) through fork and exec.
-_PEAK_MB = (
-    "def peak_mb():\n"
-    "    try:\n"
-    "        with open('/proc/self/status') as f:\n"
-    "            return next(int(v.split()[1]) for v in f if v.startswith('VmHWM:')) // 1024\n"
-    "    except OSError:\n"
-    "        import resource\n"
-    "        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
-)
 
 
 def _cpu_seconds(fn: Callable[[], object]) -> float:
@@ -256,7 +245,7 @@ def test_1gb_file_with_nuls_after_8kb_is_binary_at_once(tmp_path: Path) -> None:
     with path.open("wb") as f:
         f.write(LINE.encode() * 100)  # 8 KB
         f.truncate(1 << 30)
-    probe = _PEAK_MB + (
+    probe = PEAK_MB + (
         "import sys\n"
         "from paperindex.extract import extract_paths\n"
         "base = peak_mb()\n"
@@ -290,7 +279,7 @@ def test_200mb_single_line_note_in_bounded_memory(tmp_path: Path) -> None:
             f.write(block)
             written += len(block.encode())
             links += 1
-    probe = _PEAK_MB + (
+    probe = PEAK_MB + (
         "import sys\n"
         "from paperindex.extract import extract_paths\n"
         "r = extract_paths([sys.argv[1]])\n"
@@ -324,7 +313,7 @@ def test_50mb_file_in_bounded_memory(tmp_path: Path) -> None:
             f.write(block)
             written += len(block.encode())
             i += 1
-    probe = _PEAK_MB + (
+    probe = PEAK_MB + (
         "import sys\n"
         "from paperindex.extract import extract_paths\n"
         "base = peak_mb()\n"
