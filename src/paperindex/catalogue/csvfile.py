@@ -540,7 +540,7 @@ def _read_mentions(
     width = len(header)
     fast = standard
     positions = [header.index(c) if c in header else None for c in MENTION_COLUMNS]
-    shared: dict[str, str] = {}  # file, section and thread repeat: one string each
+    shared: dict[str, str] = {}  # file, section, thread (and a line's excerpt) repeat: one each
     orphans: list[str] = []
     for start, row in records:
         if len(row) != width:
@@ -566,7 +566,8 @@ def _read_mentions(
         link.mentions.append(
             _new(Mention, (
                 shared.setdefault(file, file), number, shared.setdefault(section, section),
-                label, context, shared.setdefault(thread, thread), cited, version, subpath,
+                label, shared.setdefault(context, context), shared.setdefault(thread, thread),
+                cited, version, subpath,
             ))
         )  # fmt: skip
     if only is None:

@@ -53,11 +53,23 @@ _MERMAID_UNSAFE = re.compile(r"[^\w\s.,'()?!+\-/]")
 _ADDRESS_AT = re.compile(r"(?<=[A-Za-z0-9.!#$%&'*+/=?^_`{|}~;:,\"-])@(?=\S)")
 
 
+_MD_SPECIAL = re.compile(r"[\[\]*`~$_<&\\]")
+"""Every character `_MD_INLINE` can match starts with one of these."""
+
+
+def _escape(m: re.Match[str]) -> str:
+    return "\\" + m.group()
+
+
 def md(text: str) -> str:
     """`text` as inert Markdown on one line: it renders as itself, wherever on a line it is put,
     and only what would change the rendering is escaped."""
-    folded = _ADDRESS_AT.sub("\uff20", " ".join(clean(text).split()))
-    escaped = _MD_INLINE.sub(lambda m: "\\" + m.group(), folded)
+    folded = " ".join(clean(text).split())
+    if "@" in folded:
+        folded = _ADDRESS_AT.sub("\uff20", folded)
+    # The patterns start with look-behinds, which `re` tries at every offset: a search for the
+    # characters they can match, at C speed, tells whether there is anything to escape at all.
+    escaped = _MD_INLINE.sub(_escape, folded) if _MD_SPECIAL.search(folded) else folded
     start = _MD_BLOCK_START.match(escaped)
     if start is None:
         return escaped

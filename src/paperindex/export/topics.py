@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..model import Kind
 from .view import LinkInfo
@@ -200,7 +201,13 @@ class _Matcher:
                 else:
                     self.always.append((index, needle, in_words))
         self.first_words = frozenset(self.by_word)
-        self.first_chars = frozenset(self.by_char)
+        # One C-speed pass finds which first characters the text holds (iterating a text of
+        # CJK characters in Python cost more than all the keyword tests together).
+        self.first_chars = (
+            re.compile("[" + "".join(sorted(map(re.escape, self.by_char))) + "]")
+            if self.by_char
+            else None
+        )
 
     def scores(self, evidence: Evidence, categories: Iterable[str]) -> list[int]:
         hits = [0] * len(self.topics)
@@ -209,10 +216,11 @@ class _Matcher:
             for index, needle in self.by_word[word]:
                 if needle in words:
                     hits[index] += 1
-        for char in self.first_chars.intersection(text):
-            for index, needle in self.by_char[char]:
-                if needle in text:
-                    hits[index] += 1
+        if self.first_chars is not None:
+            for char in set(self.first_chars.findall(text)):
+                for index, needle in self.by_char[char]:
+                    if needle in text:
+                        hits[index] += 1
         for index, needle, in_words in self.always:
             if needle in (words if in_words else text):
                 hits[index] += 1
@@ -393,6 +401,7 @@ _NUMBERING = re.compile(
 _EDGE_PUNCTUATION = " \t-–—|·•:：,，;；.。/\\>*#"
 
 
+@lru_cache(maxsize=8192)  # a heading is seen once per citation under it
 def clean_heading(heading: str) -> str:
     """A heading as a topic name: HTML tags and anchors, Markdown images (badges), link
     syntax, emphasis, emoji and leading numbering (`6.`, `1.1`, `一、`) removed; "" when
@@ -429,6 +438,7 @@ _CATCH_ALL_CJK = ("简短", "其他", "其它", "杂谈", "杂项", "杂记", "�
                   "零散", "综合", "更多", "和", "与", "及")  # fmt: skip
 
 
+@lru_cache(maxsize=8192)
 def is_catch_all(heading: str) -> bool:
     """Whether a (cleaned) heading only says "everything else": every word of it is one of
     misc, other, unsorted, discussion, Q&A, notes, links …, or 杂谈, 讨论, 问答, 其他, 简短 …"""
@@ -484,12 +494,13 @@ _HEADING, _CATEGORY, _VENUE, _WORDS = 3, 2, 1, 0
 _Label = tuple[int, str]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Facets:
     """What one link is about, for splitting: labels (rank, text; words by their stem), the
     words as written, its kind and its year."""
 
-    labels: set[_Label]
+    labels: tuple[_Label, ...]
+    """Each once."""
     words: list[tuple[str, str]]
     """(stem, as written) of each word among the labels."""
     kind: Kind
@@ -500,9 +511,13 @@ _WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f][0-9A-Za-z\u00c0-\u024f'-]*")
 _URLISH = re.compile(r"\S*(?:://|www\.)\S*|\]\([^)\s]*\)?")
 
 
-def _facets(info: LinkInfo, parent: str, skip: frozenset[str]) -> _Facets:
+def _facets(
+    info: LinkInfo, parent: str, skip: frozenset[str], shared: dict[Any, Any] | None = None
+) -> _Facets:
     """The heading the link was cited under, its arXiv category's name, its venue, and the
-    words of its title, label, description and excerpt (not those in `skip`)."""
+    words of its title, label, description and excerpt (not those in `skip`).  `shared` makes
+    equal labels and words one object each (a giant topic has 100,000 links, few words)."""
+    one: dict[Any, Any] = shared if shared is not None else {}
     headings = (clean_heading(m.section) for m in info.link.mentions)
     heading = next((h for h in headings if h and not is_catch_all(h)), "")
     category = category_name(info.facts.primary_category)
@@ -523,8 +538,10 @@ def _facets(info: LinkInfo, parent: str, skip: frozenset[str]) -> _Facets:
             continue
         if (_WORDS, stem) not in labels:
             labels.add((_WORDS, stem))
-            words.append((stem, surface))
-    return _Facets(labels, words, info.link.kind, info.year)
+            pair = (stem, surface)
+            words.append(one.setdefault(pair, pair))
+    kept = tuple(one.setdefault(label, label) for label in labels)
+    return _Facets(kept, words, info.link.kind, info.year)
 
 
 def _stem(word: str) -> str:
@@ -555,39 +572,41 @@ def split_topic(
     rule = next((t for t in rules.topics if t.name == name), None) if rules else None
     for keyword in rule.keywords if rule else ():
         skip |= {_stem(w) for w in _LATIN_WORD.findall(keyword.lower())}
-    facets = [_facets(info, name, frozenset(skip)) for info in infos]
+    shared: dict[Any, Any] = {}
+    facets = [_facets(info, name, frozenset(skip), shared) for info in infos]
+    del shared
     written: dict[str, Counter[str]] = {}
     for f in facets:
         for stem, surface in f.words:
             written.setdefault(stem, Counter())[surface] += 1
     least, half = max(2, limit // 8), len(infos) // 2
-    holders: dict[_Label, set[int]] = {}  # the links still left that carry each label
-    for i, f in enumerate(facets):
-        for label in f.labels:
-            holders.setdefault(label, set()).add(i)
-    telling = {label for label, has in holders.items() if len(has) <= half or label[0] != _WORDS}
+    counts: Counter[_Label] = Counter()
+    for f in facets:
+        counts.update(f.labels)
+    telling = {label for label, n in counts.items() if n <= half or label[0] != _WORDS}
+    holders = _holders(facets, {label for label in telling if counts[label] >= least})
+    del counts
     window = _Window(least, limit)
-    for label in telling:
-        window.add(label, len(holders[label]))
+    for label, has in holders.items():
+        window.add(label, len(has))
     prefix = "" if is_catch_all(name) else f"{name}: "
     left = set(range(len(infos)))
     groups: list[tuple[str, list[int]]] = []
     while left:
         if len(left) <= limit:  # it fits: named after what all of it shares, if anything
             best = _shared(left, facets, telling)
+            if best is None:
+                break
+            rank, text = best
+            members = sorted(left)
         else:
             best = window.best()  # most trusted, most links, then the greatest text
-        if best is None:
-            break
-        rank, text = best
-        members = sorted(holders[rank, text])
+            if best is None:
+                break
+            rank, text = best
+            members = sorted(holders[rank, text])
         left -= set(members)
-        for i in members:  # the labels they carry now count fewer links
-            for label in facets[i].labels:
-                has = holders[label]
-                has.discard(i)
-                if label in telling:
-                    window.move(label, len(has) + 1, len(has))
+        _take(members, facets, holders, window)
         shown = _written(written[text]) if rank == _WORDS else text
         groups.append((f"{prefix}{shown}", members))
     rest = sorted(left)
@@ -595,6 +614,30 @@ def split_topic(
         groups += _by_kind_year_parts(name, rest, facets, limit)
         rest = []
     return ([(name, rest)] if rest else []) + groups
+
+
+def _holders(facets: list[_Facets], labels: set[_Label]) -> dict[_Label, set[int]]:
+    """The links that carry each of `labels`: those that can ever be chosen while what is left
+    is too big (a label held by fewer than `least` links never can: counts only fall)."""
+    holders: dict[_Label, set[int]] = {label: set() for label in labels}
+    for i, f in enumerate(facets):
+        for label in f.labels:
+            has = holders.get(label)
+            if has is not None:
+                has.add(i)
+    return holders
+
+
+def _take(
+    members: list[int], facets: list[_Facets], holders: dict[_Label, set[int]], window: _Window
+) -> None:
+    """The labels `members` carry now count fewer links."""
+    for i in members:
+        for label in facets[i].labels:
+            has = holders.get(label)
+            if has is not None:
+                has.discard(i)
+                window.move(label, len(has) + 1, len(has))
 
 
 def _shared(left: set[int], facets: list[_Facets], telling: set[_Label]) -> _Label | None:
