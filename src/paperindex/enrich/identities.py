@@ -61,7 +61,13 @@ def identities(link: Link) -> Iterator[tuple[str, str]]:
 
 def id_at(link: Link, source: str) -> str | None:
     """The row's id at site `source` (its own first, then its aliases'), or None."""
-    return next((i for s, i in identities(link) if s == source), None)
+    if link.source == source:  # asked for every row by every source: no generator
+        return link.id
+    for alias in link.aliases:
+        site, _, ident = alias.partition(":")
+        if site == source:
+            return ident
+    return None
 
 
 def equivalents(link: Link) -> set[str]:
@@ -73,5 +79,6 @@ def equivalents(link: Link) -> set[str]:
             acl = acl_id_of_doi(ident)
             if acl:
                 found.add(f"acl:{acl}")
-    found.discard(key_of(link))
+    if found:
+        found.discard(key_of(link))
     return found

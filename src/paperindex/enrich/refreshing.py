@@ -14,7 +14,7 @@ once, at the end.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -278,17 +278,6 @@ def _metadata(folder: Path, stores: Mapping[str, st.Store[Any]]) -> Metadata:
 
 def _fallbacks(chosen: Sequence[MetadataSource[Any]]) -> dict[str, MetadataSource[Any]]:
     """Primary source name → the chosen source that takes the ids it does not hold."""
-    key = tuple(id(s) for s in chosen)
-    if _FALLBACKS[0] != key:  # asked once per id and source: worked out once per choice
-        _FALLBACKS[:] = [key, _find_fallbacks(chosen)]
-    found: dict[str, MetadataSource[Any]] = _FALLBACKS[1]
-    return found
-
-
-_FALLBACKS: list[Any] = [(), {}]
-
-
-def _find_fallbacks(chosen: Sequence[MetadataSource[Any]]) -> dict[str, MetadataSource[Any]]:
     names = {s.name for s in chosen}
     return {
         primary: s
@@ -297,22 +286,35 @@ def _find_fallbacks(chosen: Sequence[MetadataSource[Any]]) -> dict[str, Metadata
     }
 
 
-def _wanted(
+def _share(
     source: MetadataSource[Any],
-    ident: str,
     stores: Mapping[str, st.Store[Any]],
     chosen: Sequence[MetadataSource[Any]],
-) -> bool:
-    """Whether `source` is asked about `ident` at all: a primary leaves to its fallback the ids
-    the fallback claims or holds; a fallback takes only those (the others it gets when the
-    primary does not know them)."""
+) -> Callable[[str], bool] | None:
+    """Which ids `source` is asked about at all (None: every one): a primary leaves to its
+    fallback the ids the fallback claims or holds; a fallback takes only those (the others it
+    gets when the primary does not know them).  Worked out once per source, not per id."""
     fallback = _fallbacks(chosen).get(source.name)
     if fallback is not None:
-        return not _claimed(fallback, ident, stores)
+        theirs = fallback
+        return lambda ident: not _claimed(theirs, ident, stores)
     primary = str(getattr(source, "fallback_for", ""))
     if primary and primary in {s.name for s in chosen}:
-        return _claimed(source, ident, stores)
-    return True
+        return lambda ident: _claimed(source, ident, stores)
+    return None
+
+
+def _wanted_ids(
+    source: MetadataSource[Any],
+    found: Iterable[str | None],
+    stores: Mapping[str, st.Store[Any]],
+    chosen: Sequence[MetadataSource[Any]],
+) -> list[str]:
+    """The distinct ids of `found`, in order, that `source` is asked about (see `_share`)."""
+    distinct = dict.fromkeys(found)
+    distinct.pop(None, None)
+    keep = _share(source, stores, chosen)
+    return [i for i in distinct if i is not None and (keep is None or keep(i))]
 
 
 def _claimed(
@@ -335,10 +337,7 @@ def _due(
     """Ids of the catalogue's links this source should fetch now."""
     now = clock.now()
     store = stores[source.name]
-    found = (source.ids_for(link) for link in catalogue.links)
-    wanted = [
-        i for i in dict.fromkeys(found) if i is not None and _wanted(source, i, stores, chosen)
-    ]
+    wanted = _wanted_ids(source, map(source.ids_for, catalogue.links), stores, chosen)
     return [i for i in wanted if force_all or not store.is_fresh(i, max_age_days, now)]
 
 
@@ -354,11 +353,8 @@ def _plan(
 ) -> SourceReport:
     rep = SourceReport(source.name, endpoint=source.config.base_url)
     store = stores[source.name]
-    if ids:
-        asked = [n for n in (source.normalise(i) for i in ids) if n is not None]
-    else:
-        asked = [i for i in (source.ids_for(link) for link in catalogue.links) if i is not None]
-    rep.considered = [i for i in dict.fromkeys(asked) if _wanted(source, i, stores, chosen)]
+    asked = map(source.normalise, ids) if ids else map(source.ids_for, catalogue.links)
+    rep.considered = _wanted_ids(source, asked, stores, chosen)
     now = clock.now()
     if ids or force_all:
         rep.due = list(rep.considered)

@@ -23,6 +23,7 @@ from ..sites.base import ascii_fold
 from ..sites.papers import doi_identity, identity_of
 from .identities import equivalents
 from .metadata import Metadata
+from .source import MetadataSource
 
 MAX_PASSES = 6
 """A new alias can make another source's record count; a few passes reach the fixed point."""
@@ -54,15 +55,26 @@ def arxiv_record_identities(record: Any) -> set[str]:
 
 def proven(link: Link, metadata: Metadata) -> set[str]:
     """Identity keys the stores (and the row's own identities) show to be the same work."""
+    return _proven(link, _holding(metadata))
+
+
+def _holding(metadata: Metadata) -> list[tuple[MetadataSource[Any], dict[str, Any]]]:
+    """The sources whose stores hold records, with those records."""
+    found = []
+    for source in metadata.sources:
+        store = metadata.stores.get(source.name)
+        if store is not None and store.records:
+            found.append((source, store.records))
+    return found
+
+
+def _proven(link: Link, holding: list[tuple[MetadataSource[Any], dict[str, Any]]]) -> set[str]:
     if link.kind is not Kind.PAPER:
         return set()
     keys = equivalents(link)
-    for source in metadata.sources:
-        store = metadata.stores.get(source.name)
-        if store is None or not store.records:
-            continue
+    for source, records in holding:
         ident = source.ids_for(link)
-        record = store.records.get(ident) if ident is not None else None
+        record = records.get(ident) if ident is not None else None
         if record is None:
             continue
         keys.update(source.describe(record).identities)
@@ -75,8 +87,9 @@ def unify_works(catalogue: Catalogue, metadata: Metadata) -> WorksReport:
     """Unify the catalogue on what the stores show, to the fixed point (see `unify`).  The
     title matches that remain are `suggestions` (listed once keys are assigned)."""
     report = WorksReport()
+    holding = _holding(metadata)  # once, not once a row
     for _ in range(MAX_PASSES):
-        step = unify(catalogue, lambda link: proven(link, metadata))
+        step = unify(catalogue, lambda link: _proven(link, holding))
         report.extend(step)
         if not step.changed:
             break
