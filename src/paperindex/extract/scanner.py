@@ -83,6 +83,8 @@ _REF_SHORT = re.compile(r"\[([^\[\]\n]{1,300})\](?![\[(:])")
 _IMG_TAG = re.compile(r"<(?:[iI][mM][gG]|[sS][oO][uU][rR][cC][eE])(?![\w-])[^<>]{0,4000}")
 _IMG_HINT = re.compile(r"<[iIsS]")
 _HREF = re.compile(r"(?i:href)\s*=\s*[\"']?$")
+_HREF_BEFORE = frozenset("\"'=")
+"""What can come right before a URL in `href=…` (whitespace too): `_HREF` is tried only then."""
 _A_LABEL = re.compile(r"[^<>\n]{0,500}>([^<\n]{0,300})</a>", re.I)
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 # Lines that may change the section or the thread: headings, fences, thread openers, link items.
@@ -111,6 +113,11 @@ class _Hit(NamedTuple):
     """An image (Markdown or HTML image syntax) or a badge, chart or counter: no citation."""
 
 
+_new = tuple.__new__
+"""A named tuple from all its fields, without the keyword handling of its generated __new__
+(a fifth of the cost of a citation)."""
+
+
 class _NewlineLines:
     """Line numbers and bounds of offsets in a block whose lines end in `\\n` only, asked for
     in increasing order: counted as they are asked for, at C speed, never listed."""
@@ -120,6 +127,10 @@ class _NewlineLines:
         self.pos = 0
         self.index = 0
         self.count = text.count("\n") + (not text.endswith("\n"))
+
+    def rewind(self) -> None:
+        """Be asked again from the start."""
+        self.pos = self.index = 0
 
     def locate(self, pos: int) -> tuple[int, int, int]:
         """(index of the line holding offset `pos`, its start, its end with the break)."""
@@ -137,6 +148,9 @@ class _SplitLines:
         lines = list(io.StringIO(text, newline=""))
         self.starts = list(accumulate(map(len, lines), initial=0))
         self.count = len(lines)
+
+    def rewind(self) -> None:
+        """Nothing to do: lines are found by bisection."""
 
     def locate(self, pos: int) -> tuple[int, int, int]:
         index = bisect.bisect_right(self.starts, pos) - 1
@@ -160,13 +174,12 @@ class _Scanner:
         """Characters at the start of the next block already cited from the previous one."""
 
     def _structure(
-        self, text: str, continued: bool, first_line: int
+        self, text: str, continued: bool, first_line: int, lines: _NewlineLines | _SplitLines
     ) -> list[tuple[int, str, str, int]]:
         """Changes of section or thread in `text`, as (line index, section, thread opener, its
         line number); only lines that can be headings, fences or thread openers are looked at."""
         changes = [(-1, self.section, self.thread, self.thread_line)]
-        plain = "\r" not in text
-        lines: _NewlineLines | _SplitLines = _NewlineLines(text) if plain else _SplitLines(text)
+        plain = isinstance(lines, _NewlineLines)
         pattern = _STRUCTURE_LINE_LF if plain else _STRUCTURE_LINE
         candidates = [0] if not continued and pattern.match("\n" + text[:64]) else []
         candidates += [m.start() + 1 for m in pattern.finditer(text)]
@@ -196,11 +209,12 @@ class _Scanner:
         base = len(left)
         full = f"{left}{text}{right}" if left or right else text
         first_line = self.line_no if continued else self.line_no + 1
-        changes = self._structure(text, continued, first_line)
-        change_lines = [c[0] for c in changes]
         lines: _NewlineLines | _SplitLines = (
             _NewlineLines(text) if "\r" not in text else _SplitLines(text)
         )
+        changes = self._structure(text, continued, first_line, lines)
+        lines.rewind()
+        change_lines = [c[0] for c in changes]
         n_lines = lines.count
         self.line_no = first_line + n_lines - 1
         end = base + len(text)
@@ -234,8 +248,10 @@ class _Scanner:
         thread_excerpts: dict[int, str] = {}
         _, section, thread, thread_line = changes[0]
         one_state = len(changes) == 1
-        citations = []
+        citations: list[Citation] = []
+        append, new = citations.append, _new
         short_line, short_context = -1, ""  # the excerpt of a short line is the whole line
+        long_line = -1  # a line known not to be short
         for hit in hits:
             index, line_start, line_end = lines.locate(hit.start - base)
             if not one_state:
@@ -251,37 +267,35 @@ class _Scanner:
                 )
             elif index == short_line:
                 context = short_context
+            elif index == long_line:
+                context = _long_excerpt(text, line_start, line_end, hit.start - base)
             else:
-                line = text[line_start:line_end]
-                short = _short_excerpt(line)
+                short = _short_excerpt(text[line_start:line_end])
                 if short is None:
-                    context = _excerpt(line, hit.start - base - line_start)
+                    long_line = index
+                    context = _long_excerpt(text, line_start, line_end, hit.start - base)
                 else:
                     context = short_line_context = short
                     short_line, short_context = index, short_line_context
             line_no = first_line + index
             ident = hit.identity
-            citations.append(
-                Citation(
-                    ident.kind,
-                    ident.source,
-                    ident.id,
-                    ident.url,
-                    Mention(
-                        file,
-                        line_no,
-                        section,
-                        hit.label,
-                        context,
-                        _cached_excerpt(thread_excerpts, thread, thread_line)
-                        if thread_line != line_no
-                        else "",
-                        full[hit.start : hit.end],
-                        ident.version,
-                        ident.subpath,
-                    ),
-                )
+            mention = new(
+                Mention,
+                (
+                    file,
+                    line_no,
+                    section,
+                    hit.label,
+                    context,
+                    _cached_excerpt(thread_excerpts, thread, thread_line)
+                    if thread_line != line_no
+                    else "",
+                    full[hit.start : hit.end],
+                    ident.version,
+                    ident.subpath,
+                ),
             )
+            append(new(Citation, (ident.kind, ident.source, ident.id, ident.url, mention)))
         return citations
 
     def _track_structure(self, line: str, line_no: int) -> None:
@@ -381,7 +395,6 @@ def _scan_urls(
     append = hits.append
     tag = 0  # the first image tag that may still hold a URL (hits come in order)
     n_tags = len(tags)
-    has_href = "href" in text or "HREF" in text
     body, host_part, brackets = _URL_BODY.match, _HOST_PART.match, _BRACKETS.search
     pos = body_end = host_end = 0
     last_at = tried = -1
@@ -411,14 +424,16 @@ def _scan_urls(
         ident = identify(cited if has_scheme else "http://" + cited)
         if ident is None:
             continue
-        label = labels.get(start, "") or (_html_label(text, start, end) if has_href else "")
+        label = labels.get(start, "")
+        if not label and start and (text[start - 1] in _HREF_BEFORE or text[start - 1].isspace()):
+            label = _html_label(text, start, end)
         if n_tags:
             while tag < n_tags and tags[tag][1] <= start:
                 tag += 1
             image = start in images or (tag < n_tags and tags[tag][0] < start)
         else:
             image = start in images
-        append(_Hit(start, end, ident, label, image or is_decoration(cited)))
+        append(_new(_Hit, (start, end, ident, label, image or is_decoration(cited))))
     return hits
 
 
@@ -510,7 +525,7 @@ def _scan_identifiers(text: str, url_hits: list[_Hit]) -> list[_Hit]:
             ident, end = arxiv_identity(text[start : m.start()] + m.group()), m.end()
         last_end = end  # taken or not, what was read is not read again (`doi:10.1/%20,` x N)
         if ident is not None:
-            found.append(_Hit(start, end, ident))
+            found.append(_new(_Hit, (start, end, ident, "", False)))
     return found
 
 
@@ -607,6 +622,15 @@ def _excerpt(line: str, at: int) -> str:
         left = max(0, at - _WINDOW)
         line, at = line[left : at + _WINDOW], at - left
     return _centred(line, at)
+
+
+def _long_excerpt(text: str, start: int, end: int, at: int) -> str:
+    """`_excerpt` of the line `text[start:end]` around offset `at` of `text`, for a line that
+    `_short_excerpt` found not short (so it is not folded whole again)."""
+    if end - start <= 2 * _WINDOW:
+        return _centred(text[start:end], at - start)
+    left = max(start, at - _WINDOW)
+    return _centred(text[left : min(end, at + _WINDOW)], at - left)
 
 
 def _excerpt_in(text: str, at: int, start: int, end: int) -> str:

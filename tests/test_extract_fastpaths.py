@@ -1,0 +1,70 @@
+"""The fast paths of extract: what they write and find is what the general paths give.
+
+The catalogue writer checks a whole chunk of rows at once and joins it as it is when no cell
+needs quoting, cleaning or protecting; the expected text here comes from the csv module.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from paperindex import catalogue as cat
+from paperindex.catalogue import csvfile
+from paperindex.extract import extract_text
+from paperindex.model import Kind, Link, Mention
+
+_FORMULA = ("=", "+", "-", "@", "'")
+
+
+def _expected_mentions(link_id: str, mentions: list[Mention]) -> str:
+    """The mentions file as the csv module writes it, formula-like cells behind a `'`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(csvfile.MENTION_COLUMNS)
+    for m in mentions:
+        cells = [link_id, m.file, str(m.line), *m[2:]]
+        writer.writerow(["'" + c if c.startswith(_FORMULA) else c for c in cells])
+    return out.getvalue()
+
+
+_CELL = st.text(alphabet="ab 中,\"=+-@'", max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(st.tuples(_CELL, _CELL, _CELL), min_size=1, max_size=8),
+    plain_rows=st.integers(min_value=0, max_value=2 * csvfile._CHUNK_ROWS),
+)
+def test_mentions_file_is_what_csv_writes_whatever_chunk_a_special_cell_is_in(
+    cells: list[tuple[str, str, str]], plain_rows: int
+) -> None:
+    # plain rows first, so that the rows with quotes, commas and formulas land in any chunk
+    mentions = [Mention("a.md", i + 1, "s", "l", f"context {i}") for i in range(plain_rows)]
+    mentions += [
+        Mention("a.md", 9, section, label, context, "", "https://x.org/", "", "")
+        for section, label, context in cells
+    ]
+    link = Link(kind=Kind.PAGE, source="x.org", id="/", url="https://x.org/", mentions=mentions)
+    text = cat.dumps_mentions(cat.Catalogue(links=[link]))
+    assert text == _expected_mentions("x.org:/", mentions)
+
+
+def test_a_chunk_of_plain_rows_with_quotes_is_quoted_cell_by_cell() -> None:
+    mentions = [Mention("a.md", i, context=f'say "hi" {i}') for i in range(1, 5000)]
+    link = Link(kind=Kind.PAGE, source="x.org", id="/", url="https://x.org/", mentions=mentions)
+    text = cat.dumps_mentions(cat.Catalogue(links=[link]))
+    assert text.splitlines()[1] == 'x.org:/,a.md,1,,,"say ""hi"" 1",,,,'
+    assert text == _expected_mentions("x.org:/", mentions)
+
+
+def test_an_html_link_label_is_found_whatever_the_case_of_href() -> None:
+    (citation,) = extract_text('<a Href="https://github.com/state-spaces/mamba">Mamba</a>')
+    assert citation.mention.label == "Mamba"
+    (citation,) = extract_text("<a href = 'https://github.com/state-spaces/mamba'>Mamba</a>")
+    assert citation.mention.label == "Mamba"
+    (citation,) = extract_text("见 https://github.com/state-spaces/mamba>Mamba</a>")
+    assert citation.mention.label == ""
