@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -68,3 +69,48 @@ def test_an_html_link_label_is_found_whatever_the_case_of_href() -> None:
     assert citation.mention.label == "Mamba"
     (citation,) = extract_text("见 https://github.com/state-spaces/mamba>Mamba</a>")
     assert citation.mention.label == ""
+
+
+def _two_files(tmp_path: Path, a_context: str) -> Path:
+    """A catalogue of one link cited in a.md (with `a_context`) and in b.md."""
+    mentions = [
+        Mention("a.md", 1, context=a_context),
+        Mention("b.md", 7, context='b says "hi", twice'),
+        Mention("b.md", 8, context="plain"),
+    ]
+    link = Link(kind=Kind.PAGE, source="x.org", id="/", url="https://x.org/", mentions=mentions)
+    path = tmp_path / "links.csv"
+    cat.save(cat.Catalogue(links=[link]), path)
+    return path
+
+
+def test_mentions_of_a_file_being_replaced_are_passed_over_even_across_lines(
+    tmp_path: Path,
+) -> None:
+    # a context that spans lines and whose next line looks like a row of b.md
+    path = _two_files(tmp_path, 'one, "two"\nx.org:/,b.md,99,,,fake')
+    assert '\nx.org:/,b.md,99,,,fake"' in cat.mentions_path(path).read_text(encoding="utf-8")
+    (link,) = cat.load(path, mentions=["a.md"]).links
+    assert [(m.file, m.line, m.context) for m in link.mentions] == [
+        ("b.md", 7, 'b says "hi", twice'),
+        ("b.md", 8, "plain"),
+    ]
+    (link,) = cat.load(path).links
+    assert [m.line for m in link.mentions] == [1, 7, 8]
+
+
+def test_a_quote_inside_an_unquoted_cell_is_a_character_whatever_is_passed_over(
+    tmp_path: Path,
+) -> None:
+    path = _two_files(tmp_path, "x")
+    mentions = cat.mentions_path(path)
+    # by hand: `ab"c` is a cell as it stands, then a quoted cell that goes on to the next line
+    text = mentions.read_text(encoding="utf-8").replace(
+        "x.org:/,a.md,1,,,x,,,,\n", 'x.org:/,a.md,1,,,ab"c,"d\nx.org:/,b.md,99,,,e",,,\n'
+    )
+    mentions.write_text(text, encoding="utf-8")
+    (link,) = cat.load(path, mentions=["a.md"]).links
+    assert [m.line for m in link.mentions] == [7, 8]
+    (link,) = cat.load(path).links
+    assert link.mentions[0].context == 'ab"c'
+    assert link.mentions[0].thread == "d\nx.org:/,b.md,99,,,e"

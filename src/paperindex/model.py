@@ -174,9 +174,12 @@ class Link:
 _LINK_FIELDS: tuple[str, ...] = tuple(Link.__dataclass_fields__)
 
 
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """What one citation points at: kind, site, identifier there, one canonical URL."""
+class Identity(NamedTuple):
+    """What one citation points at: kind, site, identifier there, one canonical URL.
+
+    A named tuple: one is made for every distinct URL cited (a frozen dataclass took three
+    times as long to make).
+    """
 
     kind: Kind
     source: str

@@ -135,7 +135,7 @@ def _line(row: list[str]) -> str:
 
 
 def _quoted(cell: str) -> str:
-    return '"' + cell.replace('"', '""') + '"'
+    return '"' + cell.replace('"', '""') + '"' if '"' in cell else f'"{cell}"'
 
 
 _QUOTE = re.compile('[,"\n]')
@@ -161,8 +161,8 @@ def _chunk_text(chunk: list[list[str]]) -> str:
 
     Its rows joined by commas are one row of all its cells, checked at C speed: when no cell
     needs cleaning or protecting (isprintable: no line break; the formula check sees every
-    cell's start) and none holds a comma (the commas add up), only cells holding a quote need
-    quoting, in the rows that hold one; any other chunk goes row by row.
+    cell's start), only cells holding a comma or a quote need quoting, in the rows that hold
+    one (a row's commas that do not add up, or a quote); any other chunk goes row by row.
     """
     if not chunk:
         return ""
@@ -172,12 +172,12 @@ def _chunk_text(chunk: list[list[str]]) -> str:
         text.isprintable()
         and not text.startswith(_FORMULA_START)
         and _FORMULA_CELL.search(text) is None
-        and text.count(",") == sum(map(len, chunk)) - 1
     ):
-        if '"' in text:
+        if '"' in text or text.count(",") != sum(map(len, chunk)) - 1:
             for i, line in enumerate(lines):
-                if '"' in line:
-                    lines[i] = ",".join([_quoted(c) if '"' in c else c for c in chunk[i]])
+                row = chunk[i]
+                if '"' in line or line.count(",") != len(row) - 1:
+                    lines[i] = ",".join([_quoted(c) if "," in c or '"' in c else c for c in row])
         lines.append("")
         return "\n".join(lines)
     return "".join(map(_line, chunk))
@@ -370,6 +370,8 @@ def _records(
             if text.startswith("'") or ",'" in text:  # every comma parts cells here
                 row = [_unprotect(c) for c in row]
         else:
+            if wanted is not None and _passable(text) and not wanted(text):
+                continue
             reader = csv.reader(chain([text], lines), strict=True)
             try:
                 row = [_unprotect(c) for c in next(reader)]
@@ -378,6 +380,24 @@ def _records(
             number += reader.line_num - 1
         if row[0].strip() or "".join(row).strip():  # a blank or whitespace-only row is no row
             yield start, row
+
+
+# A row that ends on its line, as csv (strict) reads it: cells quoted whole, a quote inside doubled,
+# no line break in one; or unquoted (a quote inside is a character).  Possessive: linear.
+_CELL = '(?:"(?:[^"\n]++|"")*+"|[^",\n][^,\n]*+|)'
+_ONE_LINE_ROW = re.compile(f"{_CELL}(?:,{_CELL})*+\n?")
+
+
+def _passable(line: str) -> bool:
+    """Whether `wanted` may pass over `line`, a line with a quote: it is a whole row, and its
+    first two cells (a mention's link and file) are unquoted, so splitting at commas reads
+    them as csv does."""
+    second = line.find(",", line.find(",") + 1)
+    return (
+        0 < second < line.find('"')
+        and "\r" not in line
+        and _ONE_LINE_ROW.fullmatch(line) is not None
+    )
 
 
 def _read_links(f: TextIO, name: str) -> tuple[Catalogue, dict[str, Link]]:

@@ -44,26 +44,25 @@ def merge(
     summary = MergeSummary()
     index = catalogue.by_identity()
     fresh: dict[int, list[Mention]] = {}  # by id() of the row a citation lands on
-    rows: dict[tuple[str, str, str], Link] = {}  # identity -> row, without recomputing its key
+    # (kind, source, id) -> the new mentions of the row it lands on, without recomputing its
+    # identity key: a citation of an alias (a DOI of a merged work) shares its row's list
+    rows: dict[tuple[object, ...], list[Mention]] = {}
     for citation in citations:
-        link = rows.get((citation.source, citation.id, citation.kind))
-        if link is None:
-            ident = identity_key(citation.kind, citation.source, citation.id)
+        found = rows.get(citation[:3])
+        if found is None:
+            kind, source, ident_id, url, _ = citation
+            ident = identity_key(kind, source, ident_id)
             link = index.get(ident)
             if link is None:
-                link = Link(
-                    kind=citation.kind, source=citation.source, id=citation.id, url=citation.url
-                )
+                link = Link(kind=kind, source=source, id=ident_id, url=url)
                 catalogue.links.append(link)
                 index[ident] = link
                 summary.added.append(link)
-            rows[citation.source, citation.id, citation.kind] = link
-        # keyed by the row it lands on: a citation of an alias (a DOI of a merged work) counts
-        found = fresh.get(id(link))
-        if found is None:
-            fresh[id(link)] = [citation.mention]
-        else:
-            found.append(citation.mention)
+            found = fresh.get(id(link))
+            if found is None:
+                found = fresh[id(link)] = []
+            rows[citation[:3]] = found
+        found.append(citation[4])
     for link in catalogue.links:
         new = fresh.get(id(link))
         mentions = link.mentions

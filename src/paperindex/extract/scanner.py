@@ -83,8 +83,6 @@ _REF_SHORT = re.compile(r"\[([^\[\]\n]{1,300})\](?![\[(:])")
 _IMG_TAG = re.compile(r"<(?:[iI][mM][gG]|[sS][oO][uU][rR][cC][eE])(?![\w-])[^<>]{0,4000}")
 _IMG_HINT = re.compile(r"<[iIsS]")
 _HREF = re.compile(r"(?i:href)\s*=\s*[\"']?$")
-_HREF_BEFORE = frozenset("\"'=")
-"""What can come right before a URL in `href=…` (whitespace too): `_HREF` is tried only then."""
 _A_LABEL = re.compile(r"[^<>\n]{0,500}>([^<\n]{0,300})</a>", re.I)
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 # Lines that may change the section or the thread: headings, fences, thread openers, link items.
@@ -425,8 +423,8 @@ def _scan_urls(
         if ident is None:
             continue
         label = labels.get(start, "")
-        if not label and start and (text[start - 1] in _HREF_BEFORE or text[start - 1].isspace()):
-            label = _html_label(text, start, end)
+        if not label and text.find("=", start - 12 if start > 12 else 0, start) >= 0:
+            label = _html_label(text, start, end)  # `href=` is a `=` before the URL
         if n_tags:
             while tag < n_tags and tags[tag][1] <= start:
                 tag += 1

@@ -34,13 +34,18 @@ class Ref(Protocol):
 
 def ascii_fold(text: str) -> str:
     """Lower-case ASCII letters and digits only: `Müller-Lüdenscheidt` → `mullerludenscheidt`."""
+    if text.isascii():  # NFKD leaves ASCII as it is
+        return _NON_ALNUM.sub("", text.lower())
     decomposed = unicodedata.normalize("NFKD", text)
     return _NON_ALNUM.sub("", decomposed.encode("ascii", "ignore").decode().lower())
 
 
 def slug(text: str, limit: int = 40) -> str:
     """`Foo_Bar/baz.qux` → `foo-bar-baz-qux`, at most `limit` characters."""
-    decomposed = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    if text.isascii():  # NFKD leaves ASCII as it is
+        decomposed = text.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return _NON_ALNUM.sub("-", decomposed).strip("-")[:limit].strip("-")
 
 
