@@ -6,9 +6,11 @@ stores) → keys → save; catalogue + stores → `export`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +19,7 @@ from . import catalogue as cat
 from . import defaults
 from .catalogue.keys import assign_keys
 from .extract import ExtractResult, FileReport, display_name, extract_paths
-from .files import atomic_write_text, locked
+from .files import _temp_prefix, locked
 from .model import Kind, Link, Status
 
 if TYPE_CHECKING:  # the export stage is imported when exporting: an extract never loads it
@@ -246,6 +248,7 @@ def _export(
     kinds: Sequence[str] | None,
     topics_path: Path | str | None,
     include_gone: bool = False,
+    keep_text: bool = True,
 ) -> str:
     from .export import ExportContext
     from .export.view import infos_for
@@ -261,12 +264,52 @@ def _export(
     else:  # a bibliography is filtered, and keeps every link
         infos = _selected(infos, rules, topics, kinds)
         context = ExportContext(catalogue_path.as_posix(), rules)
-    text = writer.render(infos, context)
     exported = {id(i.link) for i in infos}
     _say_provisional([link for link in provisional if id(link) in exported], len(infos))
-    if output is not None:
-        atomic_write_text(Path(output), text)
-    return text
+    if output is None:
+        return writer.render(infos, context)
+    kept: list[str] | None = [] if keep_text else None
+    _write_files([(Path(output), _kept(writer.parts(infos, context), kept))])
+    return "".join(kept) if kept is not None else ""
+
+
+def _kept(parts: Iterable[str], kept: list[str] | None) -> Iterable[str]:
+    for part in parts:
+        if kept is not None:
+            kept.append(part)
+        yield part
+
+
+def _write_files(outputs: Sequence[tuple[Path, Iterable[str]]]) -> None:
+    """Each output's text, piece by piece, to a temporary file beside it; then each renamed
+    over its file (as `files.atomic_write_text` does): a reader or a crash sees each file old or
+    new, and a failure while making any of them leaves every file as it was."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, parts in outputs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
+            temps.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                for part in parts:
+                    f.write(part)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        while temps:
+            tmp, path = temps[0]
+            os.replace(tmp, path)
+            del temps[0]
+            if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable
+                dir_fd = os.open(path.parent, os.O_DIRECTORY)
+                try:
+                    os.fsync(dir_fd)
+                finally:
+                    os.close(dir_fd)
+    finally:
+        for tmp, _ in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
 def write_bibtex(
@@ -297,18 +340,23 @@ def reading_list(
     topics: Sequence[str] | None = None,
     fmt: str = "md",
     include_gone: bool = False,
+    *,
+    return_text: bool = True,
 ) -> str:
     """The reading list (Markdown, or JSON with `fmt="json"`); written atomically to `output`
     unless that is None.  Topic rules come from `topics_path`, else `topics.toml` beside the
     catalogue, else the general taxonomy shipped in the package.  Links the notes no longer
-    cite are left out unless `include_gone` (then they are marked)."""
+    cite are left out unless `include_gone` (then they are marked).  With `return_text=False`
+    and an `output`, the text is written piece by piece and "" returned: a reading list of
+    100,000 links is tens of megabytes, and then it is never held whole."""
     from .export import exporter
 
     if fmt not in ("md", "json"):
         raise ValueError(f"unknown reading-list format {fmt!r}; formats are md, json")
     return _export(
-        exporter(fmt), output, catalogue_path, metadata, topics, None, topics_path, include_gone
-    )
+        exporter(fmt), output, catalogue_path, metadata, topics, None, topics_path, include_gone,
+        keep_text=return_text or output is None,
+    )  # fmt: skip
 
 
 @dataclass
@@ -355,17 +403,20 @@ def build(
     rules = _rules(catalogue_path, topics_path)
     context = ExportContext(catalogue_path.as_posix(), rules)
     current = _current(infos, include_gone)
-    texts = {
-        w: w.render(current if getattr(w, "groups_by_topic", False) else infos, context)
-        for w in writers
-    }
     out_dir.mkdir(parents=True, exist_ok=True)
     result = BuildResult(
         entries=len(infos), provisional=[link.key for link in provisional], topics=rules.source
     )
     _say_provisional(provisional, len(infos))
-    for writer, text in texts.items():
-        path = out_dir / writer.default_file
-        atomic_write_text(path, text)
-        result.files[writer.name] = path
+    # each file is written as it is made (none held whole); all are renamed at the end
+    _write_files(
+        [
+            (
+                out_dir / w.default_file,
+                w.parts(current if getattr(w, "groups_by_topic", False) else infos, context),
+            )
+            for w in writers
+        ]
+    )
+    result.files = {w.name: out_dir / w.default_file for w in writers}
     return result

@@ -328,7 +328,7 @@ def _cmd_reading_list(args: argparse.Namespace) -> int:
         output = output.with_suffix(".json")
     text = reading_list(
         output, args.catalogue, args.metadata, args.topics, args.topic or None, args.format,
-        include_gone=args.include_gone,
+        include_gone=args.include_gone, return_text=output is None,
     )  # fmt: skip
     note = _topics_note(args.catalogue, args.topics)
     return _done(text, output, f"{args.format} reading list, {note}")

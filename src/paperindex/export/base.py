@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -42,3 +42,8 @@ class Exporter(ABC):
     @abstractmethod
     def render(self, infos: Sequence[LinkInfo], context: ExportContext) -> str:
         """The whole output for `infos`, in their order (every link has a key by now)."""
+
+    def parts(self, infos: Sequence[LinkInfo], context: ExportContext) -> Iterator[str]:
+        """`render`'s text in pieces, for writing to a file: an exporter whose output can be
+        tens of megabytes yields it a piece at a time, so it is never held whole."""
+        yield self.render(infos, context)

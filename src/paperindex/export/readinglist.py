@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..model import KIND_ORDER, Kind, Status
-from ..text import clean, encode_url
+from ..text import clean
 from .base import ExportContext, Exporter
+from .tex import checked_url
 from .topics import KIND_HEADINGS, TopicRules, assign, check_wanted, clean_heading
 from .view import LinkInfo
 
@@ -80,7 +81,7 @@ def md(text: str) -> str:
 
 
 def _link(label: str, url: str) -> str:
-    encoded = encode_url(url)
+    encoded = checked_url(url)  # `encode_url`'s answer, without its work for a plain URL
     return f"[{md(label)}](<{encoded}>)" if encoded is not None else md(label)
 
 
@@ -262,6 +263,25 @@ def _heading(name: str) -> str:
 
 def render_markdown(groups: list[Group], source: str = "data/links.csv") -> str:
     """The reading list as Markdown."""
+    return "".join(markdown_parts(groups, source))
+
+
+def markdown_parts(groups: list[Group], source: str = "data/links.csv") -> Iterator[str]:
+    """The reading list as Markdown, in pieces of about one topic each (a reading list of
+    100,000 links is tens of megabytes: written piece by piece, it is never held whole)."""
+    pending = ""  # the file ends with one line feed: blank lines are held until text follows
+    for part in _markdown_lines(groups, source):
+        body = part.rstrip("\n")
+        if body:
+            yield pending + body
+            pending = part[len(body) :]
+        else:
+            pending += part
+    yield "\n"
+
+
+def _markdown_lines(groups: list[Group], source: str) -> Iterator[str]:
+    """The lines of the reading list joined by line feeds, one topic at a time."""
     total = sum(len(g.infos) for g in groups)
     taken: set[str] = set()
     slug("Reading list", taken)
@@ -285,8 +305,9 @@ def render_markdown(groups: list[Group], source: str = "data/links.csv") -> str:
     ]
     if timeline:
         out += ["", "## Timeline of the papers", "", *timeline]
+    yield "\n".join(out)
     for g in groups:
-        out += ["", f"## {_heading(g.name)}", ""]
+        out = ["", "", f"## {_heading(g.name)}", ""]  # the first joins it to what came before
         if g.description:
             out += [f"*{md(g.description)}*", ""]
         kind = None
@@ -295,7 +316,7 @@ def render_markdown(groups: list[Group], source: str = "data/links.csv") -> str:
                 kind = info.link.kind
                 out += [f"**{KIND_HEADINGS[kind]}**", ""]
             out += [*(_paper(info) if kind is Kind.PAPER else _other(info)), ""]
-    return "\n".join(out).rstrip("\n") + "\n"
+        yield "\n".join(out)
 
 
 def render_json(groups: list[Group]) -> str:
@@ -355,7 +376,11 @@ class MarkdownExporter(Exporter):
     description = "reading list grouped by topic, Markdown"
 
     def render(self, infos: Sequence[LinkInfo], context: ExportContext) -> str:
-        return render_markdown(group(infos, context.rules, context.topics), context.catalogue)
+        return "".join(self.parts(infos, context))
+
+    def parts(self, infos: Sequence[LinkInfo], context: ExportContext) -> Iterator[str]:
+        groups = group(infos, context.rules, context.topics)
+        return markdown_parts(groups, context.catalogue)
 
 
 class JsonExporter(Exporter):

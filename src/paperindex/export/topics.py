@@ -42,7 +42,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from ..model import Kind
 from .view import LinkInfo
@@ -176,30 +175,54 @@ class TopicRules:
     def scores(self, evidence: Evidence, categories: Iterable[str] = ()) -> list[int]:
         """Each topic's `Topic.score` for `evidence`, in order (all topics at once: a keyword
         is looked for only when the evidence holds its first word or character)."""
+        return self.matcher().scores([evidence.text], categories, {})
+
+    def matcher(self) -> _Matcher:
+        """Every keyword of every topic, indexed (made once)."""
         if not self._matcher:
             self._matcher.append(_Matcher(self.topics))
-        return self._matcher[0].scores(evidence, categories)
+        return self._matcher[0]
+
+
+_Part = tuple[str, tuple[int, ...], tuple[tuple[int, str], ...]]
+"""One part of a link's evidence (a title, an excerpt, a thread), lower-cased: its Latin words
+joined by spaces, the keywords it holds by itself, and the keywords of several words that it
+may begin and the next part end."""
 
 
 class _Matcher:
     """Every keyword of every topic, indexed by what must be in the evidence for it to match:
-    its first word (Latin), its first character (CJK).  Matching is `Topic.score`'s, exactly:
-    a keyword is then looked for as that method looks for it."""
+    its first word (Latin), its first character (CJK).  Matching is `Topic.score`'s, exactly.
+
+    The evidence of a link is parts joined by line feeds, and the parts recur (a thread holds
+    many links, an excerpt two): each part is matched once (`_part`, cached by the caller), and
+    a link's keywords are those of its parts, plus those of several words that run from one
+    part into the next (checked against all its words).  A keyword never holds a line feed
+    (else it is checked against the whole text), so no other keyword can cross parts."""
 
     def __init__(self, topics: tuple[Topic, ...]) -> None:
         self.topics = topics
-        self.by_word: dict[str, list[tuple[int, str]]] = {}
+        self.owner: list[int] = []  # the topic of each keyword
+        self.by_word: dict[str, list[tuple[int, str, int]]] = {}  # (keyword, needle, words)
         self.by_char: dict[str, list[tuple[int, str]]] = {}
-        self.always: list[tuple[int, str, bool]] = []  # prefixes of one word, and the wordless
+        self.prefixes: list[tuple[int, str]] = []  # one word, as a prefix: " moe"
+        self.in_words: list[tuple[int, str]] = []  # no word: against all the words
+        self.in_text: list[tuple[int, str]] = []  # a line feed: against the whole text
         for index, topic in enumerate(topics):
             for needle, in_words in topic._needles:
+                keyword = len(self.owner)
+                self.owner.append(index)
                 words = needle.split()
-                if in_words and words and (len(words) > 1 or needle.endswith(" ")):
-                    self.by_word.setdefault(words[0], []).append((index, needle))
-                elif not in_words and needle:
-                    self.by_char.setdefault(needle[0], []).append((index, needle))
+                if in_words and not words:
+                    self.in_words.append((keyword, needle))
+                elif in_words and len(words) == 1 and not needle.endswith(" "):
+                    self.prefixes.append((keyword, needle))
+                elif in_words:
+                    self.by_word.setdefault(words[0], []).append((keyword, needle, len(words)))
+                elif "\n" in needle or not needle:
+                    self.in_text.append((keyword, needle))
                 else:
-                    self.always.append((index, needle, in_words))
+                    self.by_char.setdefault(needle[0], []).append((keyword, needle))
         self.first_words = frozenset(self.by_word)
         # One C-speed pass finds which first characters the text holds (iterating a text of
         # CJK characters in Python cost more than all the keyword tests together).
@@ -208,28 +231,71 @@ class _Matcher:
             if self.by_char
             else None
         )
+        # whether any of them may be there: one pass, at C speed (most texts hold none)
+        self.any_prefix = (
+            re.compile(" (?:" + "|".join(re.escape(n[1:]) for _, n in self.prefixes) + ")")
+            if self.prefixes
+            else None
+        )
+        self.patterns = [(i, t.patterns) for i, t in enumerate(topics) if t.patterns]
+        self.by_category: dict[str, list[int]] = {}  # a topic once per time it lists one
+        for index, topic in enumerate(topics):
+            for category in topic.categories:
+                self.by_category.setdefault(category, []).append(index)
 
-    def scores(self, evidence: Evidence, categories: Iterable[str]) -> list[int]:
-        hits = [0] * len(self.topics)
-        words, text = evidence.words, evidence.text
-        for word in evidence.tokens & self.first_words:
-            for index, needle in self.by_word[word]:
-                if needle in words:
-                    hits[index] += 1
+    def _part(self, text: str) -> _Part:
+        """What one part (lower-cased) holds by itself."""
+        tokens = _LATIN_WORD.findall(text)
+        words = " ".join(tokens)
+        padded = f" {words} "
+        found: list[int] = []
+        ends: list[tuple[int, str]] = []
+        if tokens:
+            for word in self.first_words.intersection(tokens):
+                for keyword, needle, n in self.by_word[word]:
+                    if n == 1 or needle in padded:  # one whole word: a token, so it is there
+                        found.append(keyword)
+                    elif word in tokens[1 - n :]:  # may run on into the next part
+                        ends.append((keyword, needle))
+            if self.any_prefix is not None and self.any_prefix.search(padded):
+                found += [keyword for keyword, needle in self.prefixes if needle in padded]
         if self.first_chars is not None:
             for char in set(self.first_chars.findall(text)):
-                for index, needle in self.by_char[char]:
-                    if needle in text:
-                        hits[index] += 1
-        for index, needle, in_words in self.always:
-            if needle in (words if in_words else text):
-                hits[index] += 1
-        categories = tuple(categories)
-        for index, topic in enumerate(self.topics):
-            if topic.patterns:
-                hits[index] += sum(1 for p in topic.patterns if p.search(text))
-            if topic.categories and categories:
-                hits[index] += sum(1 for c in topic.categories if c in categories)
+                found += [keyword for keyword, needle in self.by_char[char] if needle in text]
+        return words, tuple(found), tuple(ends)
+
+    def scores(
+        self, parts: Sequence[str], categories: Iterable[str], cache: dict[str, _Part]
+    ) -> list[int]:
+        """Each topic's `Topic.score` for the evidence `"\n".join(parts).lower()`, each part
+        matched once while `cache` lives."""
+        found: set[int] = set()
+        words: list[str] = []
+        ends: list[tuple[int, str]] = []
+        for part in parts:
+            known = cache.get(part)
+            if known is None:
+                known = cache[part] = self._part(part.lower())
+            if known[0]:
+                words.append(known[0])
+            found.update(known[1])
+            ends += known[2]
+        if ends or self.in_words:
+            joined = f" {' '.join(words)} "
+            found.update(k for k, needle in ends if k not in found and needle in joined)
+            found.update(k for k, needle in self.in_words if needle in joined)
+        text = "\n".join(parts).lower() if self.in_text or self.patterns else ""
+        found.update(k for k, needle in self.in_text if needle in text)
+        hits = [0] * len(self.topics)
+        owner = self.owner
+        for keyword in found:
+            hits[owner[keyword]] += 1
+        for index, patterns in self.patterns:
+            hits[index] += sum(1 for p in patterns if p.search(text))
+        if self.by_category:
+            for category in set(categories):
+                for index in self.by_category.get(category, ()):
+                    hits[index] += 1
         return hits
 
 
@@ -337,28 +403,34 @@ def _split(data: object, name: str) -> Split:
 def evidence(info: LinkInfo) -> Evidence:
     """What topic rules are matched against: threads, excerpts and labels of the link's
     mentions, its title, abstract and description."""
+    return Evidence.of("\n".join(_evidence_parts(info)))
+
+
+def _evidence_parts(info: LinkInfo) -> list[str]:
     parts = [info.title, info.abstract, info.description]
     for m in info.link.mentions:
         parts += [m.thread, m.context, m.label]
-    return Evidence.of("\n".join(p for p in parts if p))
+    return [p for p in parts if p]
 
 
-def best_topic(info: LinkInfo, rules: TopicRules) -> str:
-    """The topic whose rules match `info` most often (ties: the earlier one), or ""."""
-    best, best_score = "", 0
-    for topic, score in zip(
-        rules.topics, rules.scores(evidence(info), info.facts.categories), strict=True
-    ):
-        if score > best_score:
-            best, best_score = topic.name, score
-    return best
+def best_topic(info: LinkInfo, rules: TopicRules, cache: dict[str, _Part] | None = None) -> str:
+    """The topic whose rules match `info` most often (ties: the earlier one), or "".  `cache`
+    keeps what each part of the evidence matched, for the next link (see `_Matcher`)."""
+    if not rules.topics:
+        return ""
+    scores = rules.matcher().scores(
+        _evidence_parts(info), info.facts.categories, {} if cache is None else cache
+    )
+    best = max(scores)
+    return rules.topics[scores.index(best)].name if best > 0 else ""
 
 
-def topic_of(info: LinkInfo, rules: TopicRules) -> str:
-    """The topic of one link before giant topics are split (see the module docstring)."""
+def topic_of(info: LinkInfo, rules: TopicRules, cache: dict[str, _Part] | None = None) -> str:
+    """The topic of one link before giant topics are split (see the module docstring);
+    `cache` as for `best_topic`."""
     if info.link.topic:
         return info.link.topic
-    best = best_topic(info, rules)
+    best = best_topic(info, rules, cache)
     if best:
         return best
     headings = [clean_heading(m.section) for m in info.link.mentions]
@@ -511,36 +583,59 @@ _WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f][0-9A-Za-z\u00c0-\u024f'-]*")
 _URLISH = re.compile(r"\S*(?:://|www\.)\S*|\]\([^)\s]*\)?")
 
 
+class _Memo:
+    """What a split works out once: equal labels and words as one object each (a giant topic
+    has 100,000 links, few words), and each word's stem (or None: it tells nothing)."""
+
+    def __init__(self, skip: frozenset[str]) -> None:
+        self.skip = skip
+        self.labels: dict[_Label, _Label] = {}
+        self.words: dict[str, tuple[_Label, tuple[str, str]] | None] = {}
+
+    def word(self, surface: str) -> tuple[_Label, tuple[str, str]] | None:
+        """(its label, (stem, as written)), or None when the word says nothing."""
+        surface = surface.strip("'-")
+        word = surface.lower()
+        stem = _stem(word)
+        if len(word) < 3 or word.isdigit() or {word, stem} & _GENERIC or stem in self.skip:
+            return None
+        return self.labels.setdefault((_WORDS, stem), (_WORDS, stem)), (stem, surface)
+
+
 def _facets(
-    info: LinkInfo, parent: str, skip: frozenset[str], shared: dict[Any, Any] | None = None
+    info: LinkInfo, parent: str, skip: frozenset[str], memo: _Memo | None = None
 ) -> _Facets:
     """The heading the link was cited under, its arXiv category's name, its venue, and the
-    words of its title, label, description and excerpt (not those in `skip`).  `shared` makes
-    equal labels and words one object each (a giant topic has 100,000 links, few words)."""
-    one: dict[Any, Any] = shared if shared is not None else {}
+    words of its title, label, description and excerpt (not those in `skip`)."""
+    one = memo if memo is not None else _Memo(skip)
     headings = (clean_heading(m.section) for m in info.link.mentions)
     heading = next((h for h in headings if h and not is_catch_all(h)), "")
     category = category_name(info.facts.primary_category)
-    venue = " ".join(_VENUE_YEAR.sub(" ", info.venue).split()).strip(" ,;:()-")
+    venue = info.venue
+    if venue:
+        venue = " ".join(_VENUE_YEAR.sub(" ", venue).split()).strip(" ,;:()-")
     labels = {
         (rank, text)
         for rank, text in ((_HEADING, heading), (_CATEGORY, category), (_VENUE, venue))
         if text and text != parent
     }
-    first = info.link.mentions[0] if info.link.mentions else None
-    said = _URLISH.sub(" ", f"{first.label} {first.context}") if first else ""
+    surfaces = _WORD.findall(info.title)
+    if info.description:
+        surfaces += _WORD.findall(info.description)
+    if info.link.mentions:
+        first = info.link.mentions[0]
+        surfaces += _WORD.findall(_URLISH.sub(" ", f"{first.label} {first.context}"))
     words: list[tuple[str, str]] = []
-    for surface in _WORD.findall(" ".join((info.title, info.description, said))):
-        surface = surface.strip("'-")
-        word = surface.lower()
-        stem = _stem(word)
-        if len(word) < 3 or word.isdigit() or {word, stem} & _GENERIC or stem in skip:
-            continue
-        if (_WORDS, stem) not in labels:
-            labels.add((_WORDS, stem))
-            pair = (stem, surface)
-            words.append(one.setdefault(pair, pair))
-    kept = tuple(one.setdefault(label, label) for label in labels)
+    known = one.words
+    for surface in surfaces:
+        if surface in known:
+            found = known[surface]
+        else:
+            found = known[surface] = one.word(surface)
+        if found is not None and found[0] not in labels:
+            labels.add(found[0])
+            words.append(found[1])
+    kept = tuple(one.labels.setdefault(label, label) for label in labels)
     return _Facets(kept, words, info.link.kind, info.year)
 
 
@@ -572,9 +667,9 @@ def split_topic(
     rule = next((t for t in rules.topics if t.name == name), None) if rules else None
     for keyword in rule.keywords if rule else ():
         skip |= {_stem(w) for w in _LATIN_WORD.findall(keyword.lower())}
-    shared: dict[Any, Any] = {}
-    facets = [_facets(info, name, frozenset(skip), shared) for info in infos]
-    del shared
+    memo = _Memo(frozenset(skip))
+    facets = [_facets(info, name, memo.skip, memo) for info in infos]
+    del memo
     written: dict[str, Counter[str]] = {}
     for f in facets:
         for stem, surface in f.words:
@@ -751,7 +846,9 @@ class Assignment:
 def assign(infos: Sequence[LinkInfo], rules: TopicRules) -> Assignment:
     """Every link's topic, giant topics split (see `split_topic`) unless curated: a topic
     people wrote into the catalogue is theirs to size."""
-    topics = [topic_of(info, rules) for info in infos]
+    cache: dict[str, _Part] = {}  # the parts of the evidence recur: each is matched once
+    topics = [topic_of(info, rules, cache) for info in infos]
+    del cache
     limit = rules.split.limit(len(infos))
     members: dict[str, list[int]] = {}
     for i, topic in enumerate(topics):
