@@ -10,13 +10,15 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paperindex import catalogue as cat
+from paperindex import identity
 from paperindex.catalogue import csvfile
 from paperindex.extract import extract_text
-from paperindex.model import Kind, Link, Mention
+from paperindex.model import Identity, Kind, Link, Mention
 
 _FORMULA = ("=", "+", "-", "@", "'")
 
@@ -114,3 +116,26 @@ def test_a_quote_inside_an_unquoted_cell_is_a_character_whatever_is_passed_over(
     (link,) = cat.load(path).links
     assert link.mentions[0].context == 'ab"c'
     assert link.mentions[0].thread == "d\nx.org:/,b.md,99,,,e"
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+@pytest.mark.parametrize("host", ["arxiv.org", "www.arxiv.org"])
+@pytest.mark.parametrize("view", ["abs", "pdf", "html", "format", "overview", "list"])
+@pytest.mark.parametrize(
+    "tail",
+    ["2312.00752", "2312.00752v2", "2312.00752v2.pdf", "2312.00752.pdf", "2312.00752/",
+     "2312.00752v10.pdf/", "2312.00752v0", "2312.0075", "1501.12345", "hep-th/9901001v3",
+     "2312.00752?context=cs", "2312.00752#x", "2312.00752//"],
+)  # fmt: skip
+def test_an_arxiv_url_is_identified_as_the_general_path_identifies_it(
+    scheme: str, host: str, view: str, tail: str
+) -> None:
+    url = f"{scheme}://{host}/{view}/{tail}"
+    assert identity.identify.__wrapped__(url) == identity._identify(url)
+
+
+def test_the_arxiv_shortcut_gives_the_identity_the_table_gives() -> None:
+    found = identity.identify.__wrapped__("https://arxiv.org/pdf/2312.00752v2.pdf")
+    assert found == Identity(
+        Kind.PAPER, "arxiv", "2312.00752", "https://arxiv.org/abs/2312.00752", "v2", ""
+    )

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
-from .model import Identity
+from .model import Identity, Kind
 from .sites import WEB, identity_key, sites_for_host
 from .sites.arxiv import ARCHIVE_ALTERNATION, arxiv_identity, parse_arxiv_id
 from .sites.papers import doi_identity
@@ -40,9 +40,26 @@ _PLAIN_URL = re.compile(
 )
 
 
+# The commonest cited URL of all, an arXiv abstract or PDF: what the general path below gives
+# it (see `sites.arxiv.Arxiv.parse`), in one match.
+_ARXIV_URL = re.compile(
+    r"https?://(?:www\.)?arxiv\.org/(?:abs|pdf|html|format|overview)/"
+    r"(\d{4}\.\d{4,5})(v[1-9]\d*)?(?:\.pdf)?/?"
+)
+
+
 @lru_cache(maxsize=4096)  # notes cite the same URLs again and again
 def identify(url: str) -> Identity | None:
     """Identity of an http(s) URL, or None when it is not a usable URL (no host, bad port)."""
+    arxiv = _ARXIV_URL.fullmatch(url)
+    if arxiv is not None:
+        ident, version = arxiv.groups()
+        return Identity(Kind.PAPER, "arxiv", ident, f"https://arxiv.org/abs/{ident}", version or "")
+    return _identify(url)
+
+
+def _identify(url: str) -> Identity | None:
+    """`identify` by the general path: split the URL, ask the sites that may claim its host."""
     plain = _PLAIN_URL.fullmatch(url)
     if plain is not None:
         scheme, host, path, raw_query = plain.groups()
@@ -59,12 +76,14 @@ def identify(url: str) -> Identity | None:
     if scheme not in DEFAULT_PORTS or not _valid_host(host):
         return None
     host = host.removeprefix("www.")
-    segments = [s for s in path.split("/") if s]
     query = parse_qsl(raw_query, keep_blank_values=True) if raw_query else []
-    for site in sites_for_host(host):
-        found = site.parse(host, segments, query)
-        if found is not None:
-            return found
+    sites = sites_for_host(host)
+    if sites:
+        segments = list(filter(None, path.split("/")))
+        for site in sites:
+            found = site.parse(host, segments, query)
+            if found is not None:
+                return found
     return WEB.identify(scheme, host, port, path, query)
 
 

@@ -416,6 +416,7 @@ def _read_links(f: TextIO, name: str) -> tuple[Catalogue, dict[str, Link]]:
     extras = [(c, where[c]) for c in extra]
     old = where.get(_OLD_MENTIONS)
     width = len(header)
+    plain = tuple(header) == COLUMNS  # the standard columns in their order, nothing else
     seen: dict[str, int] = {}
     index: dict[str, Link] = {}
     keys: dict[str, int] = {}
@@ -425,8 +426,8 @@ def _read_links(f: TextIO, name: str) -> tuple[Catalogue, dict[str, Link]]:
             raise CatalogueError(
                 f"{name}:{start}: {len(row)} cells but the header has {width} columns"
             )
-        cells = [row[i] if i is not None else "" for i in standard]
-        link = _row_to_link(cells, f"{name}:{start}")
+        cells = row if plain else [row[i] if i is not None else "" for i in standard]
+        link = _row_to_link(cells, name, start)
         if extras:
             link.extra = {c: row[i] for c, i in extras}
         if old is not None:
@@ -456,19 +457,20 @@ def _read_links(f: TextIO, name: str) -> tuple[Catalogue, dict[str, Link]]:
     return catalogue, index
 
 
-def _row_to_link(cells: list[str], where: str) -> Link:
+def _row_to_link(cells: list[str], name: str, line: int) -> Link:
     (key, kind, source, ident, url, title, authors, year, topic, venue, note, code,
      auto_title, auto_authors, auto_year, aliases, status) = cells  # fmt: skip
     kind_value = _KINDS.get(kind)
     if kind_value is None:
         raise CatalogueError(
-            f"{where}: column 'kind': not a kind; kinds are {', '.join(_KINDS)} (got {kind!r})"
+            f"{name}:{line}: column 'kind': not a kind; kinds are {', '.join(_KINDS)} "
+            f"(got {kind!r})"
         )
     status_value = _STATUSES.get(status) if status else Status.CITED
     if status_value is None:
         raise CatalogueError(
-            f"{where}: column 'status': not a status; statuses are {', '.join(_STATUSES)} "
-            f"(got {status!r})"
+            f"{name}:{line}: column 'status': not a status; statuses are "
+            f"{', '.join(_STATUSES)} (got {status!r})"
         )
     return Link(
         key=key, kind=kind_value, source=source, id=ident, url=url, title=title,

@@ -24,6 +24,7 @@ import io
 import re
 from collections.abc import Iterator
 from itertools import accumulate
+from operator import itemgetter
 from typing import NamedTuple
 
 from ..identity import (
@@ -111,6 +112,7 @@ class _Hit(NamedTuple):
     """An image (Markdown or HTML image syntax) or a badge, chart or counter: no citation."""
 
 
+_START = itemgetter(0)
 _new = tuple.__new__
 """A named tuple from all its fields, without the keyword handling of its generated __new__
 (a fifth of the cost of a citation)."""
@@ -349,8 +351,10 @@ def scan(text: str, line_start: int = 0) -> list[_Hit]:
     """
     labels, images = _labels(text, line_start)
     hits = _scan_urls(text, labels, images, _image_tags(text))
-    hits.extend(_scan_identifiers(text, hits))
-    hits.sort(key=lambda h: h.start)
+    identifiers = _scan_identifiers(text, hits)
+    if identifiers:  # URLs come in order already
+        hits.extend(identifiers)
+        hits.sort(key=_START)
     return hits
 
 

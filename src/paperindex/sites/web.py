@@ -74,7 +74,7 @@ def _kind(host: str, path: str) -> Kind:
         return Kind.ARTICLE
     if path.startswith(_ARTICLE_PREFIXES.get(host, ())):
         return Kind.ARTICLE
-    if any(seg in _ARTICLE_SEGMENTS for seg in path.split("/")):
+    if not _ARTICLE_SEGMENTS.isdisjoint(path.split("/")):
         return Kind.ARTICLE
     return Kind.PAGE
 
