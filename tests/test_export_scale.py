@@ -4,6 +4,7 @@ piece are the rendered text, written all or not at all."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 import paperindex
 from paperindex import api
-from paperindex.export import bibtex, topics
+from paperindex.export import bibtex, readinglist, topics, view
 from paperindex.export.topics import Topic, TopicRules, topic_of
 from paperindex.export.view import LinkInfo
 from paperindex.model import Kind, Link, Mention
@@ -146,3 +147,44 @@ def test_build_writes_what_each_export_returns(tmp_path: Path) -> None:
         assert (out / name).read_text("utf-8") == text == written.read_text("utf-8")
         again = paperindex.reading_list(written, catalogue, metadata, fmt=fmt, return_text=False)
         assert again == "" and written.read_text("utf-8") == text
+
+
+_JSON_TEXT = st.text(
+    st.sampled_from(["a", "é", "长", "\x07", "\u202e", '"', "\\", "\n", "\r", " "])
+)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _JSON_TEXT,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(_JSON_TEXT, inner, max_size=3)
+        | st.tuples(inner, _JSON_TEXT)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_the_reading_lists_json_is_what_json_dumps_writes(value: object) -> None:
+    expected = json.dumps(readinglist._clean_json(value), ensure_ascii=False, indent=2)
+    assert readinglist._json(value, "") == expected
+
+
+def test_the_json_reading_list_in_pieces_is_one_json_document() -> None:
+    root = Path(__file__).resolve().parents[1]
+    infos = view.load_infos(root / "data" / "links.csv", root / "data" / "metadata")
+    groups = readinglist.group(infos, topics.load_topics(root / "data" / "topics.toml"))
+    text = readinglist.render_json(groups)
+    data = {
+        "topics": [
+            {
+                "name": g.name,
+                "description": g.description,
+                "links": [readinglist._json_link(i) for i in g.infos],
+            }
+            for g in groups
+        ]
+    }
+    expected = json.dumps(readinglist._clean_json(data), ensure_ascii=False, indent=2) + "\n"
+    assert text == expected
+    assert readinglist.render_json([]) == json.dumps({"topics": []}, indent=2) + "\n"

@@ -239,6 +239,25 @@ def write(
     return _export(writer, output, catalogue_path, metadata, topics, kinds, topics_path)
 
 
+def write_file(
+    fmt: str,
+    output: Path | str,
+    catalogue_path: Path | str = cat.DEFAULT_CATALOGUE,
+    metadata: Path | str = DEFAULT_METADATA,
+    *,
+    topics: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
+    topics_path: Path | str | None = None,
+    **options: str,
+) -> None:
+    """`write`, to `output`, piece by piece: the text (tens of megabytes for 100,000 links) is
+    never held whole, nor returned."""
+    from .export import exporter
+
+    writer = exporter(fmt, **options)
+    _export(writer, output, catalogue_path, metadata, topics, kinds, topics_path, keep_text=False)
+
+
 def _export(
     writer: Exporter,
     output: Path | str | None,

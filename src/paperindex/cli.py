@@ -367,7 +367,7 @@ def _cmd_keys(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .api import write
+    from .api import write, write_file
     from .export import EXPORTERS, exporter
 
     if args.format not in EXPORTERS:
@@ -376,15 +376,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if options and args.format != "bib":
         raise UsageError("--style and --dialect are options of --format bib")
     output = _output(args.output or Path(exporter(args.format).default_file))
-    text = write(
-        args.format,
-        output,
-        args.catalogue,
-        args.metadata,
-        topics=args.topic or None,
-        kinds=_split(args.kind) or None,
-        **options,
-    )
+    topics, kinds = args.topic or None, _split(args.kind) or None
+    if output is None:
+        text = write(
+            args.format, None, args.catalogue, args.metadata, topics=topics, kinds=kinds, **options
+        )
+    else:  # written piece by piece, never held whole
+        text = ""
+        write_file(
+            args.format, output, args.catalogue, args.metadata, topics=topics, kinds=kinds,
+            **options,
+        )  # fmt: skip
     return _done(text, output, args.format)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ..model import Kind, Link
@@ -180,9 +180,20 @@ def csl_json(infos: Iterable[LinkInfo]) -> str:
     """The CSL-JSON text: UTF-8, one item per line in catalogue order (so a diff shows which rows
     changed), variables sorted.  One line per item also keeps json's C encoder (an indented dump
     is pure Python, three times slower)."""
+    return "".join(csl_json_parts(infos))
+
+
+def csl_json_parts(infos: Iterable[LinkInfo], batch: int = 1000) -> Iterator[str]:
+    """`csl_json`'s text in pieces of `batch` items (never all items at once)."""
     encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-    lines = [encode(i) for i in items(infos)]
-    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+    infos = list(infos)
+    if not infos:
+        yield "[]\n"
+        return
+    for start in range(0, len(infos), batch):
+        lines = ",\n".join([encode(item(i)) for i in infos[start : start + batch]])
+        yield ("[\n" if start == 0 else ",\n") + lines
+    yield "\n]\n"
 
 
 class CslJsonExporter(Exporter):
@@ -194,3 +205,6 @@ class CslJsonExporter(Exporter):
 
     def render(self, infos: Sequence[LinkInfo], context: ExportContext) -> str:
         return csl_json(infos)
+
+    def parts(self, infos: Sequence[LinkInfo], context: ExportContext) -> Iterator[str]:
+        return csl_json_parts(infos)

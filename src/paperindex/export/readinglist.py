@@ -321,17 +321,53 @@ def _markdown_lines(groups: list[Group], source: str) -> Iterator[str]:
 
 def render_json(groups: list[Group]) -> str:
     """The same grouping for machines."""
-    data = {
-        "topics": [
-            {
-                "name": g.name,
-                "description": g.description,
-                "links": [_json_link(i) for i in g.infos],
-            }
-            for g in groups
-        ]
-    }
-    return json.dumps(_clean_json(data), ensure_ascii=False, indent=2) + "\n"
+    return "".join(json_parts(groups))
+
+
+def json_parts(groups: list[Group]) -> Iterator[str]:
+    """`render_json`'s text a topic at a time: what `json.dumps(…, ensure_ascii=False,
+    indent=2)` writes, every string cleaned (`_clean_json`), made here without json's
+    indenting encoder (pure Python, a generator per value: 14 s for 100,000 links)."""
+    if not groups:
+        yield '{\n  "topics": []\n}\n'
+        return
+    inner = " " * 4
+    for n, g in enumerate(groups):
+        topic = {
+            "name": g.name,
+            "description": g.description,
+            "links": [_json_link(i) for i in g.infos],
+        }
+        yield ('{\n  "topics": [\n' if n == 0 else ",\n") + inner + _json(topic, inner)
+    yield "\n  ]\n}\n"
+
+
+_json_string = json.encoder.encode_basestring  # json's own (C) string encoder, UTF-8 kept
+
+
+def _json(value: Any, indent: str) -> str:
+    """`value` as `json.dumps(_clean_json(value), ensure_ascii=False, indent=2)` writes it, at
+    `indent` (no raw line feed can be inside a JSON string: each new line is the layout's)."""
+    if isinstance(value, str):
+        return _json_string(clean(value))
+    if value is None or value is True or value is False:
+        return "null" if value is None else "true" if value else "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    deeper = indent + "  "
+    if type(value) is dict and all(type(k) is str for k in value):
+        if not value:
+            return "{}"
+        cleaned = {clean(k): v for k, v in value.items()}  # keys equal once cleaned: one
+        items = [f"{_json_string(k)}: {_json(v, deeper)}" for k, v in cleaned.items()]
+        return "{\n" + deeper + (",\n" + deeper).join(items) + "\n" + indent + "}"
+    if type(value) is list:
+        if not value:
+            return "[]"
+        items = [_json(v, deeper) for v in value]
+        return "[\n" + deeper + (",\n" + deeper).join(items) + "\n" + indent + "]"
+    text = json.dumps(_clean_json(value), ensure_ascii=False, indent=2)  # anything else
+    return text.replace("\n", "\n" + indent)
 
 
 def _clean_json(value: Any) -> Any:
@@ -392,4 +428,7 @@ class JsonExporter(Exporter):
     description = "reading list grouped by topic, JSON"
 
     def render(self, infos: Sequence[LinkInfo], context: ExportContext) -> str:
-        return render_json(group(infos, context.rules, context.topics))
+        return "".join(self.parts(infos, context))
+
+    def parts(self, infos: Sequence[LinkInfo], context: ExportContext) -> Iterator[str]:
+        return json_parts(group(infos, context.rules, context.topics))

@@ -12,7 +12,7 @@ published paper `JOUR` or `CPAPER` with its venue as `T2`; code and models `COMP
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ..model import Kind
@@ -87,6 +87,13 @@ def records(infos: Iterable[LinkInfo]) -> list[dict[str, Any]]:
 
 def ris(infos: Iterable[LinkInfo]) -> str:
     """The RIS text."""
+    return "".join(ris_parts(infos))
+
+
+def ris_parts(infos: Iterable[LinkInfo], batch: int = 1000) -> Iterator[str]:
+    """`ris`'s text in pieces of `batch` records.  rispy ends each record's lines with a blank
+    line but the last, then a line feed: a piece after the first starts with that blank
+    line."""
     import rispy
 
     class Writer(rispy.RisWriter):  # type: ignore[misc]
@@ -95,8 +102,15 @@ def ris(infos: Iterable[LinkInfo]) -> str:
         def set_header(self, count: int) -> str:
             return ""
 
-    text: str = rispy.dumps(records(infos), implementation=Writer)
-    return text
+    infos = list(infos)
+    if not infos:
+        yield rispy.dumps([], implementation=Writer)
+        return
+    for start in range(0, len(infos), batch):
+        text: str = rispy.dumps(
+            [record(i) for i in infos[start : start + batch]], implementation=Writer
+        )
+        yield text if start == 0 else "\n" + text
 
 
 class RisExporter(Exporter):
@@ -108,3 +122,6 @@ class RisExporter(Exporter):
 
     def render(self, infos: Sequence[LinkInfo], context: ExportContext) -> str:
         return ris(infos)
+
+    def parts(self, infos: Sequence[LinkInfo], context: ExportContext) -> Iterator[str]:
+        return ris_parts(infos)

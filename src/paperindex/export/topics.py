@@ -580,7 +580,9 @@ class _Facets:
 
 
 _WORD = re.compile(r"[0-9A-Za-z\u00c0-\u024f][0-9A-Za-z\u00c0-\u024f'-]*")
-_URLISH = re.compile(r"\S*(?:://|www\.)\S*|\]\([^)\s]*\)?")
+# A URL takes its whole run of non-space characters: tried only where a run starts (the same
+# matches, without rescanning the run from each of its characters).
+_URLISH = re.compile(r"(?<!\S)\S*(?:://|www\.)\S*|\]\([^)\s]*\)?")
 
 
 class _Memo:
@@ -670,10 +672,16 @@ def split_topic(
     memo = _Memo(frozenset(skip))
     facets = [_facets(info, name, memo.skip, memo) for info in infos]
     del memo
-    written: dict[str, Counter[str]] = {}
+    pairs: Counter[tuple[str, str]] = Counter()
     for f in facets:
-        for stem, surface in f.words:
-            written.setdefault(stem, Counter())[surface] += 1
+        pairs.update(f.words)
+    written: dict[str, Counter[str]] = {}  # each stem's forms, in the order first written
+    for (stem, surface), n in pairs.items():
+        forms = written.get(stem)
+        if forms is None:
+            forms = written[stem] = Counter()
+        forms[surface] = n
+    del pairs
     least, half = max(2, limit // 8), len(infos) // 2
     counts: Counter[_Label] = Counter()
     for f in facets:
