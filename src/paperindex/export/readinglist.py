@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..model import KIND_ORDER, Kind, Status
@@ -65,7 +66,10 @@ def _escape(m: re.Match[str]) -> str:
 def md(text: str) -> str:
     """`text` as inert Markdown on one line: it renders as itself, wherever on a line it is put,
     and only what would change the rendering is escaped."""
-    folded = " ".join(clean(text).split())
+    if text.isprintable() and "  " not in text and text[:1] != " " != text[-1:]:
+        folded = text  # one clean line already (no control character, no other whitespace)
+    else:
+        folded = " ".join(clean(text).split())
     if "@" in folded:
         folded = _ADDRESS_AT.sub("\uff20", folded)
     # The patterns start with look-behinds, which `re` tries at every offset: a search for the
@@ -78,6 +82,10 @@ def md(text: str) -> str:
         end = start.end()
         return escaped[:end] + "\\" + escaped[end:]
     return "\\" + escaped
+
+
+_md_few = lru_cache(maxsize=4096)(md)
+"""`md` for texts that recur: headings, file names, years, link labels."""
 
 
 def _link(label: str, url: str) -> str:
@@ -160,23 +168,25 @@ def _context(info: LinkInfo) -> str:
         return ""
     first = mentions[0]
     section = clean_heading(first.section)
-    where = f"*{md(section)}*" if section else md(first.file)
+    where = f"*{_md_few(section)}*" if section else _md_few(first.file)
     more = f" (cited {len(mentions)} times)" if len(mentions) > 1 else ""
     return f"Cited in {where}{more}: “{md(first.context)}”"
 
 
 def _paper(info: LinkInfo) -> list[str]:
     link = info.link
-    meta = [md(_authors(info))] if _authors(info) else []
+    authors = _authors(info)
+    meta = [md(authors)] if authors else []
     if info.year:
-        meta.append(md(info.year))
+        meta.append(_md_few(info.year))
     meta.append(
         md(info.venue)
         if info.venue
         else (_link(f"arXiv:{link.id}", link.url) if link.source == "arxiv" else md(link.source))
     )
-    if info.pdf_url:
-        meta.append(_link("PDF", info.pdf_url))
+    pdf = info.pdf_url
+    if pdf:
+        meta.append(_link("PDF", pdf))
     if link.code:
         meta.append(_link("code", link.code))
     lines = [f"- **{_link(info.title, link.url)}**{_gone(info)}", "", "  " + " · ".join(meta)]

@@ -28,27 +28,46 @@ _JOURNAL = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class LinkInfo:
-    """A catalogue row and everything known about it."""
+    """A catalogue row and everything known about it.
+
+    Every exporter asks for the title, the authors and the account several times per link:
+    each is worked out once, on first use (the row is not changed while it is exported)."""
 
     link: Link
     facts: Facts = field(default_factory=Facts)
     """What the metadata sources say (see `paperindex.enrich.Facts`)."""
+    _title: str | None = field(default=None, init=False, repr=False, compare=False)
+    _authors: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    _account: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def title(self) -> str:
         """Curated title, metadata title, the link's label, or a readable fallback."""
-        return self.link.display_title or fallback_title(self.link)
+        title = self._title
+        if title is None:
+            title = self.link.display_title or fallback_title(self.link)
+            object.__setattr__(self, "_title", title)
+        return title
 
     @property
     def authors(self) -> list[str]:
         """People (or organisations) from metadata."""
-        return [a for a in self.link.display_authors.split("; ") if a]
+        authors = self._authors
+        if authors is None:
+            authors = tuple(a for a in self.link.display_authors.split("; ") if a)
+            object.__setattr__(self, "_authors", authors)
+        return list(authors)
 
     @property
     def account(self) -> str:
         """Who published it, read from its identity when no author is known: a post's
         account, a repository's owner."""
-        return "" if self.authors else site_for(self.link.source).account(self.link)
+        account = self._account
+        if account is None:
+            authors = self._authors if self._authors is not None else self.authors
+            account = "" if authors else site_for(self.link.source).account(self.link)
+            object.__setattr__(self, "_account", account)
+        return account
 
     @property
     def year(self) -> str:
