@@ -188,3 +188,24 @@ def test_the_json_reading_list_in_pieces_is_one_json_document() -> None:
     expected = json.dumps(readinglist._clean_json(data), ensure_ascii=False, indent=2) + "\n"
     assert text == expected
     assert readinglist.render_json([]) == json.dumps({"topics": []}, indent=2) + "\n"
+
+
+def test_build_groups_the_links_once_for_both_reading_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = []
+    original = readinglist.group
+
+    def counted(*args: object, **kwargs: object) -> list[readinglist.Group]:
+        calls.append(1)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(readinglist, "group", counted)
+    root = Path(__file__).resolve().parents[1]
+    catalogue, metadata = root / "data" / "links.csv", root / "data" / "metadata"
+    out = tmp_path / "out"
+    paperindex.build(out, catalogue, metadata, ["md", "json"])
+    assert len(calls) == 1
+    monkeypatch.setattr(readinglist, "group", original)
+    expected = paperindex.reading_list(None, catalogue, metadata)
+    assert (out / "READING_LIST.md").read_text("utf-8") == expected

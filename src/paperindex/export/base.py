@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .topics import TopicRules
 from .view import LinkInfo
@@ -25,6 +25,9 @@ class ExportContext:
     """Topic rules, for exporters that group by topic."""
     topics: Sequence[str] | None = None
     """Only these topics, for exporters that group by topic (None: all)."""
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What one exporter worked out that the next may reuse (`build` writes the Markdown and
+    JSON reading lists from one grouping)."""
 
 
 class Exporter(ABC):

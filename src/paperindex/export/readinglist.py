@@ -412,6 +412,16 @@ def _json_link(info: LinkInfo) -> dict[str, Any]:
     }
 
 
+def _grouped(infos: Sequence[LinkInfo], context: ExportContext) -> list[Group]:
+    """`group(infos, …)`, once per context for the same `infos`."""
+    known = context.shared.get("groups")
+    if known is not None and known[0] is infos:
+        return list(known[1])
+    groups = group(infos, context.rules, context.topics)
+    context.shared["groups"] = (infos, groups)
+    return groups
+
+
 class MarkdownExporter(Exporter):
     """The reading list as Markdown."""
 
@@ -425,8 +435,7 @@ class MarkdownExporter(Exporter):
         return "".join(self.parts(infos, context))
 
     def parts(self, infos: Sequence[LinkInfo], context: ExportContext) -> Iterator[str]:
-        groups = group(infos, context.rules, context.topics)
-        return markdown_parts(groups, context.catalogue)
+        return markdown_parts(_grouped(infos, context), context.catalogue)
 
 
 class JsonExporter(Exporter):
@@ -441,4 +450,4 @@ class JsonExporter(Exporter):
         return "".join(self.parts(infos, context))
 
     def parts(self, infos: Sequence[LinkInfo], context: ExportContext) -> Iterator[str]:
-        return json_parts(group(infos, context.rules, context.topics))
+        return json_parts(_grouped(infos, context))

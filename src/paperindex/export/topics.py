@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..model import Kind
 from .view import LinkInfo
@@ -610,35 +611,44 @@ def _facets(
     """The heading the link was cited under, its arXiv category's name, its venue, and the
     words of its title, label, description and excerpt (not those in `skip`)."""
     one = memo if memo is not None else _Memo(skip)
-    headings = (clean_heading(m.section) for m in info.link.mentions)
-    heading = next((h for h in headings if h and not is_catch_all(h)), "")
+    mentions = info.link.mentions
+    heading = ""
+    for m in mentions:
+        h = clean_heading(m.section)
+        if h and not is_catch_all(h):
+            heading = h
+            break
+    shared = one.labels
+    labels: set[_Label] = set()
+    if heading and heading != parent:
+        labels.add(shared.setdefault((_HEADING, heading), (_HEADING, heading)))
     category = category_name(info.facts.primary_category)
+    if category and category != parent:
+        labels.add(shared.setdefault((_CATEGORY, category), (_CATEGORY, category)))
     venue = info.venue
     if venue:
         venue = " ".join(_VENUE_YEAR.sub(" ", venue).split()).strip(" ,;:()-")
-    labels = {
-        (rank, text)
-        for rank, text in ((_HEADING, heading), (_CATEGORY, category), (_VENUE, venue))
-        if text and text != parent
-    }
+        if venue and venue != parent:
+            labels.add(shared.setdefault((_VENUE, venue), (_VENUE, venue)))
     surfaces = _WORD.findall(info.title)
     if info.description:
         surfaces += _WORD.findall(info.description)
-    if info.link.mentions:
-        first = info.link.mentions[0]
+    if mentions:
+        first = mentions[0]
         surfaces += _WORD.findall(_URLISH.sub(" ", f"{first.label} {first.context}"))
     words: list[tuple[str, str]] = []
     known = one.words
     for surface in surfaces:
-        if surface in known:
-            found = known[surface]
-        else:
+        found = known.get(surface, _UNKNOWN)
+        if found is _UNKNOWN:
             found = known[surface] = one.word(surface)
         if found is not None and found[0] not in labels:
-            labels.add(found[0])
+            labels.add(found[0])  # already the shared one (see `_Memo.word`)
             words.append(found[1])
-    kept = tuple(one.labels.setdefault(label, label) for label in labels)
-    return _Facets(kept, words, info.link.kind, info.year)
+    return _Facets(tuple(labels), words, info.link.kind, info.year)
+
+
+_UNKNOWN: Any = object()
 
 
 def _stem(word: str) -> str:
