@@ -277,10 +277,13 @@ class _Matcher:
             known = cache.get(part)
             if known is None:
                 known = cache[part] = self._part(part.lower())
-            if known[0]:
-                words.append(known[0])
-            found.update(known[1])
-            ends += known[2]
+            part_words, part_found, part_ends = known
+            if part_words:
+                words.append(part_words)
+            if part_found:
+                found.update(part_found)
+            if part_ends:
+                ends += part_ends
         if ends or self.in_words:
             joined = f" {' '.join(words)} "
             found.update(k for k, needle in ends if k not in found and needle in joined)

@@ -30,8 +30,9 @@ _JOURNAL = re.compile(
 class LinkInfo:
     """A catalogue row and everything known about it.
 
-    Every exporter asks for the title, the authors and the account several times per link:
-    each is worked out once, on first use (the row is not changed while it is exported)."""
+    Every exporter asks for the title, the authors, the account and the year several times per
+    link: each is worked out once, on first use (the row is not changed while it is
+    exported)."""
 
     link: Link
     facts: Facts = field(default_factory=Facts)
@@ -39,6 +40,7 @@ class LinkInfo:
     _title: str | None = field(default=None, init=False, repr=False, compare=False)
     _authors: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
     _account: str | None = field(default=None, init=False, repr=False, compare=False)
+    _year: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def title(self) -> str:
@@ -72,8 +74,13 @@ class LinkInfo:
     @property
     def year(self) -> str:
         """Year of publication: of the venue when published, else of first appearance."""
-        venue_year = _YEAR.search(self.venue) if self.venue else None
-        return venue_year.group() if venue_year else self.link.display_year
+        year = self._year
+        if year is None:
+            venue = self.venue
+            venue_year = _YEAR.search(venue) if venue else None
+            year = venue_year.group() if venue_year else self.link.display_year
+            object.__setattr__(self, "_year", year)
+        return year
 
     @property
     def venue(self) -> str:
