@@ -27,6 +27,7 @@ from pathlib import Path
 from paperindex.api import update_catalogue
 from paperindex.enrich import RefreshReport, SourceConfig, refresh
 from paperindex.testing.github import FakeGitHub, repo_json
+from paperindex.testing.network import loopback_only
 
 CFF = """cff-version: 1.2.0
 message: Cite this.
@@ -132,4 +133,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with loopback_only() as refused:  # every service is a fake on 127.0.0.1
+        main()
+    if refused:
+        raise SystemExit(f"the benchmark tried to leave the machine: {sorted(set(refused))}")

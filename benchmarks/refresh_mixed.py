@@ -33,6 +33,7 @@ from paperindex.testing import crossref as crf
 from paperindex.testing import openreview as orf
 from paperindex.testing import semanticscholar as s2f
 from paperindex.testing.arxiv import serve as serve_arxiv
+from paperindex.testing.network import loopback_only
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ["arxiv", "semanticscholar", "crossref", "datacite", "openreview"]
@@ -102,4 +103,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with loopback_only() as refused:  # every service is a fake on 127.0.0.1
+        main()
+    if refused:
+        raise SystemExit(f"the benchmark tried to leave the machine: {sorted(set(refused))}")

@@ -22,6 +22,7 @@ from pathlib import Path
 from paperindex.api import update_catalogue
 from paperindex.enrich import SourceConfig, refresh
 from paperindex.testing.arxiv import serve
+from paperindex.testing.network import loopback_only
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,7 +36,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
+    # arXiv only (Semantic Scholar also takes arXiv ids), and nothing may leave the machine.
+    with tempfile.TemporaryDirectory() as tmp, loopback_only() as refused:
         work = Path(tmp)
         notes = work / "notes.md"
         notes.write_text(
@@ -45,13 +47,15 @@ def main() -> None:
         with serve(args.feed, synthesize=True) as server:
             configs = {"arxiv": SourceConfig(base_url=server.url, delay=args.delay)}
             started = time.perf_counter()
-            first = refresh(work / "links.csv", work, configs=configs)
+            first = refresh(work / "links.csv", work, sources=["arxiv"], configs=configs)
             wall = time.perf_counter() - started
             requests_first = len(server.requests)
             started = time.perf_counter()
-            second = refresh(work / "links.csv", work, configs=configs)
+            second = refresh(work / "links.csv", work, sources=["arxiv"], configs=configs)
             wall2 = time.perf_counter() - started
             requests_second = len(server.requests) - requests_first
+    if refused:
+        raise SystemExit(f"the benchmark tried to leave the machine: {sorted(set(refused))}")
     floor = max(0, requests_first - 1) * args.delay
     print(f"ids: {args.ids}; fetched {len(first.total.fetched)}, failed {len(first.total.failed)}")
     print(
