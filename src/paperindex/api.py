@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,8 +60,29 @@ class UpdateResult:
 
     extract: ExtractResult
     summary: cat.MergeSummary
-    catalogue: cat.Catalogue
+    loaded: cat.Catalogue | None
+    """The catalogue as merged and saved (None when the run was `reused`: see `catalogue`)."""
     written: bool
+    kinds: dict[str, int] = field(default_factory=dict)
+    """Links by kind (the kind's value), in order of kind."""
+    reused: bool = False
+    """The notes, options, catalogue files and metadata stores were byte for byte what the last
+    extract read and left (`skip_unchanged`): nothing was scanned, merged or written, and
+    `extract` holds that run's reports, without their citations."""
+    path: Path | None = None
+
+    @property
+    def catalogue(self) -> cat.Catalogue:
+        """The catalogue (read on first use after a `reused` run)."""
+        if self.loaded is None:
+            assert self.path is not None
+            self.loaded = cat.load(self.path)
+        return self.loaded
+
+    @property
+    def links(self) -> int:
+        """How many links the catalogue holds."""
+        return sum(self.kinds.values())
 
 
 def update_catalogue(
@@ -70,6 +92,7 @@ def update_catalogue(
     progress: Callable[[FileReport], None] | None = None,
     follow_symlinks: bool = False,
     keep_images: bool = False,
+    skip_unchanged: bool = False,
 ) -> UpdateResult:
     """Extract citations from `notes` and merge them into the catalogue file (atomically).
 
@@ -82,25 +105,53 @@ def update_catalogue(
     cannot be read is skipped and listed in `result.extract.errors`; the rest is merged and
     saved, and the skipped files keep the mentions they had.  Symlinks in a folder are followed
     only to files inside it unless `follow_symlinks`.
+
+    `skip_unchanged`: when every input is byte for byte what the last such run read and the
+    catalogue files are what it left (`paperindex.extract.fingerprint`), nothing is done: the
+    result is that run's report, `reused`.  Otherwise the run is recorded for the next one.
     """
     catalogue_path = Path(catalogue_path)
     missing = [display_name(str(p)) for p in notes if not os.path.lexists(p)]
     if missing:
         raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
     from .enrich.derive import derive_all
-    from .enrich.metadata import Metadata
+    from .enrich.metadata import Metadata, metadata_folder
 
     with locked(catalogue_path):
-        result = extract_paths(notes, progress, follow_symlinks, keep_images)
-        scanned = [f.path for f in result.files if not f.skipped]
-        # the mentions of the files just read are replaced: no need to read them
-        catalogue = cat.load(catalogue_path, mentions=scanned, migrate=True)
-        known = Metadata.load(metadata, present_only=True)
-        summary = cat.merge(catalogue, result.citations, scanned)
-        derive_all(catalogue.links, known)
-        summary.keyed = assign_keys(catalogue.links)
-        written = cat.save(catalogue, catalogue_path) if scanned else False
-    return UpdateResult(result, summary, catalogue, written)
+        last = None
+        if skip_unchanged:
+            from .extract.fingerprint import Fingerprint, Inputs
+
+            mentions = cat.mentions_path(catalogue_path)
+            last = Fingerprint(Inputs(
+                [os.fspath(p) for p in notes], catalogue_path, mentions,
+                metadata_folder(metadata), follow_symlinks, keep_images,
+            ))  # fmt: skip
+            replay = last.replay()
+            if replay is not None:
+                for report in replay.files:
+                    if progress is not None:
+                        progress(report)
+                extract = ExtractResult(files=replay.files)
+                nothing = cat.MergeSummary()
+                return UpdateResult(
+                    extract, nothing, None, False, replay.kinds, True, catalogue_path
+                )
+        with last.watch() if last is not None else contextlib.nullcontext():
+            result = extract_paths(notes, progress, follow_symlinks, keep_images)
+            scanned = [f.path for f in result.files if not f.skipped]
+            # the mentions of the files just read are replaced: no need to read them
+            catalogue = cat.load(catalogue_path, mentions=scanned, migrate=True)
+            known = Metadata.load(metadata, present_only=True)
+            summary = cat.merge(catalogue, result.citations, scanned)
+            derive_all(catalogue.links, known)
+            summary.keyed = assign_keys(catalogue.links)
+            digests: dict[Path, tuple[int, str]] | None = {} if last is not None else None
+            written = cat.save(catalogue, catalogue_path, digests) if scanned else False
+            kinds = dict(sorted(Counter(link.kind.value for link in catalogue.links).items()))
+        if last is not None and digests is not None:
+            last.record(result, digests, kinds)
+    return UpdateResult(result, summary, catalogue, written, kinds, False, catalogue_path)
 
 
 def ensure_keys(catalogue_path: Path | str = cat.DEFAULT_CATALOGUE) -> list[str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
     result = update_catalogue(
         args.notes, args.catalogue, args.metadata, progress,
-        follow_symlinks=args.follow_symlinks, keep_images=args.keep_images,
+        follow_symlinks=args.follow_symlinks, keep_images=args.keep_images, skip_unchanged=True,
     )  # fmt: skip
     if not result.extract.read:
         where = ", ".join(display_name(str(p)) for p in args.notes)
@@ -54,18 +53,16 @@ def _cmd_extract(args: argparse.Namespace) -> int:
             f"{display_name(str(args.catalogue))} not written"
         )
         return EXIT_FAILED
-    links = result.catalogue.links
-    kinds = Counter(link.kind.value for link in links)
     summary = result.summary
     images = result.extract.images
     skipped = f"; {images} image(s) skipped (--keep-images keeps them)" if images else ""
     _say(
-        f"{display_name(str(args.catalogue))}: {len(links)} links ("
-        + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        f"{display_name(str(args.catalogue))}: {result.links} links ("
+        + ", ".join(f"{n} {k}" for k, n in result.kinds.items())
         + f"); {len(summary.added)} new, {len(summary.gone)} no longer cited, "
         f"{len(summary.keyed)} keyed; " + ("written" if result.written else "unchanged") + skipped
     )
-    if not result.extract.citations:
+    if not any(f.citations for f in result.extract.files):
         _say("paperindex: warning: the notes cite no link")
     errors = result.extract.errors
     if errors:

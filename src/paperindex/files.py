@@ -16,6 +16,8 @@ above); one killed after it leaves a marker that the next run taking the lock co
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import json
 import logging
 import os
@@ -25,7 +27,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 logger = logging.getLogger(__name__)
 
@@ -111,14 +116,41 @@ Writer = Callable[[TextIO], None]
 """Writes a file's whole new content to the (text, UTF-8, `\\n`) stream it is given."""
 
 
-def write_together(main: Path, files: Sequence[tuple[Path, Writer]]) -> list[Path]:
+class _HashedFile(io.FileIO):
+    """A file whose bytes are hashed as they are written (SHA-256), and counted."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(fd, "w")
+        self.hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, b: ReadableBuffer, /) -> int:
+        n = super().write(b)
+        if n:
+            with memoryview(b) as view:
+                self.hash.update(view.cast("B")[:n])
+            self.size += n
+        return n
+
+
+Digest = tuple[int, str]
+"""A file's content, as a fingerprint: its size in bytes and its SHA-256 (hex)."""
+
+
+def write_together(
+    main: Path,
+    files: Sequence[tuple[Path, Writer]],
+    digests: dict[Path, Digest] | None = None,
+) -> list[Path]:
     """Replace each file with what its writer writes, all or none, even across a kill; returns
     the files that changed (none: nothing was touched).  The caller holds `main`'s lock.
 
     Every file must be in `main`'s folder.  The new contents stream to temporary files named as
     `main`'s (so the orphan sweep of `main`'s lock finds them); files whose bytes are unchanged
     are left alone; one changed file is simply renamed over; several are committed by a marker
-    (see the module docstring).
+    (see the module docstring).  `digests`, when given, receives each file's `Digest`, hashed
+    as its content was written: the bytes this write put (or left) there, not what a reader
+    may find later.
     """
     main.parent.mkdir(parents=True, exist_ok=True)
     finish_pending(main)
@@ -128,9 +160,16 @@ def write_together(main: Path, files: Sequence[tuple[Path, Writer]]) -> list[Pat
             if path.parent != main.parent:
                 raise ValueError(f"{path} is not beside {main}")
             fd, name = tempfile.mkstemp(prefix=_temp_prefix(main), suffix=".tmp", dir=main.parent)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                write(f)
             written.append((Path(name), path))
+            if digests is None:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                    write(f)
+                continue
+            raw = _HashedFile(fd)
+            buffered = io.BufferedWriter(raw, _CHUNK)
+            with io.TextIOWrapper(buffered, encoding="utf-8", newline="") as f:
+                write(f)
+            digests[path] = (raw.size, raw.hash.hexdigest())
         changed = []
         for tmp, path in written:
             if _same_bytes(tmp, path):

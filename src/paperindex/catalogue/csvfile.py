@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .. import defaults
-from ..files import open_together, write_together
+from ..files import Digest, open_together, write_together
 from ..model import Kind, Link, Mention, Status
 from ..sites import key_of
 from ..text import clean
@@ -243,18 +243,23 @@ def dumps_mentions(catalogue: Catalogue) -> str:
     return out.getvalue()
 
 
-def save(catalogue: Catalogue, path: Path | str = DEFAULT_CATALOGUE) -> bool:
+def save(
+    catalogue: Catalogue,
+    path: Path | str = DEFAULT_CATALOGUE,
+    digests: dict[Path, Digest] | None = None,
+) -> bool:
     """Write the catalogue and its mentions, atomically together; return False (and write
     nothing) when neither changed.  The caller holds the catalogue's lock.
 
     A catalogue whose mentions were not all read (`Catalogue.mentions_left_out`) keeps the
-    mentions file as it is.
+    mentions file as it is.  `digests` receives the size and SHA-256 of each file's content as
+    written (see `paperindex.files.write_together`).
     """
     path = Path(path)
     files = [(path, lambda f: write_links(catalogue, f))]
     if catalogue.mentions_left_out == frozenset():
         files.append((mentions_path(path), lambda f: write_mentions(catalogue, f)))
-    return bool(write_together(path, files))
+    return bool(write_together(path, files, digests))
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import codecs
 import errno
+import hashlib
 import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
+from ..files import Digest
 from ..model import Citation
 from .scanner import _LAST_STOP, _SPLIT_CONTEXT, _Scanner
 
@@ -45,6 +47,9 @@ class FileReport:
     """Skipped for an error (unreadable, special file, symlink out of the folder or in a loop,
     undecodable name, missing) rather than by policy (hidden, binary)."""
     warnings: list[str] = field(default_factory=list)
+    digest: Digest | None = None
+    """The size and SHA-256 of the bytes read (the whole file, binary ones too); None when it
+    was not read, or changed between two reads of it."""
 
 
 @dataclass
@@ -53,6 +58,8 @@ class ExtractResult:
 
     citations: list[Citation] = field(default_factory=list)
     files: list[FileReport] = field(default_factory=list)
+    inputs: list[NoteFile] = field(default_factory=list)
+    """The inputs as found (one per report, in the same order)."""
 
     @property
     def errors(self) -> list[FileReport]:
@@ -112,6 +119,63 @@ def _blocks(pieces: Iterable[str], size: int = BLOCK_CHARS) -> Iterator[_Block]:
             pending, continued = pending[cut:], True
 
 
+class _Source(Protocol):
+    """A file opened for reading, in binary."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+    def seek(self, offset: int, /) -> int: ...
+
+
+class _Hashed:
+    """A note file whose bytes are hashed as they are read: the digest of what was scanned
+    (`FileReport.digest`), without a second pass over the file.
+
+    Each pass that reads to the end is hashed afresh (the GB18030 check reads the file again);
+    passes that differ (the file changed meanwhile) leave it without a digest.
+    """
+
+    __slots__ = ("digest", "f", "hash", "size", "stable")
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self.digest: Digest | None = None
+        self.stable = True
+
+    def read(self, size: int, /) -> bytes:
+        data = self.f.read(size)
+        if data:
+            self.hash.update(data)
+            self.size += len(data)
+        else:  # the end of a pass
+            found = (self.size, self.hash.hexdigest())
+            if self.digest is None:
+                self.digest = found
+            elif found != self.digest:
+                self.stable = False
+        return data
+
+    def seek(self, offset: int, /) -> int:
+        if offset:
+            raise ValueError("a note is only read again from its start")
+        self.hash = hashlib.sha256()
+        self.size = 0
+        return self.f.seek(offset)
+
+    def finish(self) -> Digest | None:
+        """The digest of the whole file: a file found binary is read to its end first (the
+        scanner stopped at the chunk with its first NUL)."""
+        if self.digest is None:
+            try:
+                while self.read(READ_BYTES):
+                    pass
+            except OSError:
+                return None
+        return self.digest if self.stable else None
+
+
 class _BinaryError(Exception):
     """A NUL byte: the file is not text."""
 
@@ -137,7 +201,7 @@ def _utf8_cut(data: bytes) -> int:
     return n
 
 
-def _utf8_text(f: BinaryIO, bad: list[int]) -> Iterator[str]:
+def _utf8_text(f: _Source, bad: list[int]) -> Iterator[str]:
     """The text of `f` as `decode("utf-8-sig", errors="replace")` gives it, chunk by chunk.
 
     Adds the number of undecodable bytes to `bad[0]`; raises `_BinaryError` at the first chunk
@@ -170,7 +234,7 @@ def _utf8_text(f: BinaryIO, bad: list[int]) -> Iterator[str]:
             return
 
 
-def _gb18030_text(f: BinaryIO) -> Iterator[str]:
+def _gb18030_text(f: _Source) -> Iterator[str]:
     """The text of `f` as GB18030; raises UnicodeDecodeError at the first undecodable byte."""
     decoder = codecs.getincrementaldecoder("gb18030")("strict")
     while chunk := f.read(READ_BYTES):
@@ -178,7 +242,7 @@ def _gb18030_text(f: BinaryIO) -> Iterator[str]:
     yield decoder.decode(b"", final=True)
 
 
-def _non_ascii_bytes(f: BinaryIO) -> int:
+def _non_ascii_bytes(f: _Source) -> int:
     f.seek(0)
     count = 0
     while chunk := f.read(READ_BYTES):
@@ -205,26 +269,33 @@ def _read_note(path: Path, report: FileReport, keep_images: bool = False) -> lis
     GB18030, with a warning.  Otherwise it is UTF-8 with its few undecodable bytes replaced and
     counted: a single corrupt byte in a UTF-8 file must not turn the whole file into mojibake.
     """
-    with _open_regular(path) as f:
-        bad = [0]
-        found, report.images = _scan_text(report.path, _utf8_text(f, bad), keep_images)
-        report.encoding = "utf-8"
-        if not bad[0]:
-            return found
-        if bad[0] >= _non_ascii_bytes(f) // 4:  # mostly not UTF-8: perhaps GB18030
-            f.seek(0)
-            try:
-                gb_found, gb_images = _scan_text(report.path, _gb18030_text(f), keep_images)
-            except UnicodeDecodeError:
-                pass
-            else:
-                report.encoding, report.images = "gb18030", gb_images
-                report.warnings.append("not UTF-8; decoded as GB18030")
-                return gb_found
-        report.warnings.append(
-            f"not valid UTF-8: {bad[0]} undecodable byte(s) replaced with U+FFFD"
-        )
+    with _open_regular(path) as file:
+        f = _Hashed(file)
+        try:
+            return _decoded_note(f, report, keep_images)
+        finally:
+            report.digest = f.finish()
+
+
+def _decoded_note(f: _Hashed, report: FileReport, keep_images: bool) -> list[Citation]:
+    """`_read_note` of the file opened as `f`."""
+    bad = [0]
+    found, report.images = _scan_text(report.path, _utf8_text(f, bad), keep_images)
+    report.encoding = "utf-8"
+    if not bad[0]:
         return found
+    if bad[0] >= _non_ascii_bytes(f) // 4:  # mostly not UTF-8: perhaps GB18030
+        f.seek(0)
+        try:
+            gb_found, gb_images = _scan_text(report.path, _gb18030_text(f), keep_images)
+        except UnicodeDecodeError:
+            pass
+        else:
+            report.encoding, report.images = "gb18030", gb_images
+            report.warnings.append("not UTF-8; decoded as GB18030")
+            return gb_found
+    report.warnings.append(f"not valid UTF-8: {bad[0]} undecodable byte(s) replaced with U+FFFD")
+    return found
 
 
 _OPEN_FLAGS = os.O_RDONLY
@@ -464,6 +535,7 @@ def extract_paths(
                 report.citations = len(found)
                 result.citations.extend(found)
         result.files.append(report)
+        result.inputs.append(note)
         if progress is not None:
             progress(report)
     return result
