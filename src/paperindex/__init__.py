@@ -44,6 +44,7 @@ _EXPORTS = {
     "ArxivRecord": "enrich.sources.arxiv",
     "update_catalogue": "api",
     "write": "api",
+    "write_file": "api",
     "write_bibtex": "api",
     "reading_list": "api",
     "build": "api",
@@ -79,6 +80,7 @@ __all__ = [  # noqa: RUF022 - grouped by stage, as in _EXPORTS
     "ArxivRecord",
     "update_catalogue",
     "write",
+    "write_file",
     "write_bibtex",
     "reading_list",
     "build",
@@ -90,7 +92,7 @@ __all__ = [  # noqa: RUF022 - grouped by stage, as in _EXPORTS
 ]
 
 if TYPE_CHECKING:
-    from .api import build, reading_list, update_catalogue, write, write_bibtex
+    from .api import build, reading_list, update_catalogue, write, write_bibtex, write_file
     from .catalogue import Catalogue, CatalogueError, merge
     from .catalogue import load as load_catalogue
     from .catalogue import save as save_catalogue
