@@ -22,8 +22,10 @@ import json
 import logging
 import os
 import re
+import signal
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -135,6 +137,75 @@ class _HashedFile(io.FileIO):
 
 Digest = tuple[int, str]
 """A file's content, as a fingerprint: its size in bytes and its SHA-256 (hex)."""
+
+
+def can_fork() -> bool:
+    """Whether this process may fork a helper: it has a single thread (fork copies no other
+    thread, and a lock one of them held would stay held in the copy) and `os.fork` exists."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+class ForkedPart:
+    """The end of a file, written by a forked helper while this process writes the start.
+
+    The helper writes to a temporary file named as `main`'s (the orphan sweep of `main`'s lock
+    removes it after a kill) and leaves with `os._exit`, never through the caller's `finally`
+    blocks (which would release a lock it shares).  `append_to` waits for it and appends its
+    bytes; a helper that failed appends nothing, and the caller writes that part itself.
+    """
+
+    def __init__(self, pid: int, path: Path) -> None:
+        self.pid = pid
+        self.path = path
+
+    @classmethod
+    def start(cls, main: Path, write: Writer) -> ForkedPart | None:
+        """Fork a helper running `write` (None when no helper can be forked)."""
+        if not can_fork():
+            return None
+        main.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=_temp_prefix(main), suffix=".tmp", dir=main.parent)
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(fd)
+            os.unlink(name)
+            return None
+        if pid == 0:  # the helper: write, leave; never return into the caller
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)  # interrupted with its parent
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                    write(f)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(fd)
+        return cls(pid, Path(name))
+
+    def append_to(self, out: TextIO) -> bool:
+        """Wait for the helper and append what it wrote to `out`; False (nothing appended)
+        when it failed."""
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        if status != 0:
+            return False
+        out.flush()
+        with open(self.path, "rb") as f:
+            while chunk := f.read(_CHUNK):
+                out.buffer.write(chunk)
+        return True
+
+    def close(self) -> None:
+        """Stop the helper if it still runs; remove its file."""
+        if self.pid:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(self.pid, 0)
+            self.pid = 0
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
 
 
 def write_together(

@@ -9,12 +9,13 @@ they stream (a NUL anywhere makes it binary); it is re-read only to decode it as
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import hashlib
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -508,6 +509,7 @@ def extract_paths(
     progress: Callable[[FileReport], None] | None = None,
     follow_symlinks: bool = False,
     keep_images: bool = False,
+    parallel: bool = True,
 ) -> ExtractResult:
     """Citations from files and folders of notes, with a report per file.
 
@@ -515,27 +517,49 @@ def extract_paths(
     errors from policy), and everything else is read.  A file is read once, in chunks, in
     bounded memory; a NUL byte anywhere makes it binary, and what it seemed to cite is dropped.
     Images, badges, charts and counters are counted, not cited, unless `keep_images`.
+    `parallel`: several files holding enough text are scanned on every core, with the same
+    result (see `paperindex.extract.forked`).
     """
     result = ExtractResult()
-    for note in iter_note_files([Path(p) for p in paths], follow_symlinks):
-        report = FileReport(path=note.name, skipped=note.skipped, error=note.error)
-        if not note.skipped:
-            try:
-                found = _read_note(note.path, report, keep_images)
-            except _BinaryError:
-                report.skipped, report.encoding, report.images = "binary (NUL bytes)", "", 0
-                if note.named:
-                    report.warnings.append("named as a note, but it is not text")
-            except _NotRegularError as exc:
-                report.skipped, report.error = f"special file ({exc}); not read", True
-                report.encoding = ""
-            except OSError as exc:
-                report.skipped, report.error, report.encoding = _os_reason(exc), True, ""
-            else:
-                report.citations = len(found)
-                result.citations.extend(found)
-        result.files.append(report)
-        result.inputs.append(note)
-        if progress is not None:
-            progress(report)
+    notes = list(iter_note_files([Path(p) for p in paths], follow_symlinks))
+
+    def scan(note: NoteFile) -> tuple[FileReport, list[Citation]]:
+        return _read_one(note, keep_images)
+
+    found: Generator[tuple[FileReport, list[Citation]]]
+    if parallel:
+        from . import forked
+
+        found = forked.scanned(notes, scan, forked.plan(notes))
+    else:
+        found = (scan(note) for note in notes)
+    with contextlib.closing(found):  # helpers stopped if this run is
+        for note, (report, citations) in zip(notes, found, strict=True):
+            result.citations.extend(citations)
+            result.files.append(report)
+            result.inputs.append(note)
+            if progress is not None:
+                progress(report)
     return result
+
+
+def _read_one(note: NoteFile, keep_images: bool) -> tuple[FileReport, list[Citation]]:
+    """The report on one input, and its citations."""
+    report = FileReport(path=note.name, skipped=note.skipped, error=note.error)
+    if note.skipped:
+        return report, []
+    try:
+        found = _read_note(note.path, report, keep_images)
+    except _BinaryError:
+        report.skipped, report.encoding, report.images = "binary (NUL bytes)", "", 0
+        if note.named:
+            report.warnings.append("named as a note, but it is not text")
+    except _NotRegularError as exc:
+        report.skipped, report.error = f"special file ({exc}); not read", True
+        report.encoding = ""
+    except OSError as exc:
+        report.skipped, report.error, report.encoding = _os_reason(exc), True, ""
+    else:
+        report.citations = len(found)
+        return report, found
+    return report, []
