@@ -9,7 +9,9 @@ and the command's own peak RSS (GNU time's `%M`).  Commands: `extract` (first ru
 nothing changed), `refresh --offline`, `bib`, `reading-list`, `build`.  Then the growth exponent
 from 10k to 100k links, `log10(t(100k) / t(10k))`, of the wall time and of the wall time less the
 interpreter's start-up (`paperindex --version`, measured here), which a fixed cost would
-otherwise flatter.
+otherwise flatter.  Every command runs with its bytecode cached, as an installed package has it
+(in a folder of this run's own, `PYTHONPYCACHEPREFIX`, filled by a warm-up of every command on
+200 links; with PYTHONDONTWRITEBYTECODE set, paperindex would compile its source on every run).
 
 The notes: Markdown files of 5,000 lines in chat-digest form (headings, `D:`/`Q1:` threads,
 replies, CJK text around the links).  Half the links are arXiv papers, cited in their five forms
@@ -178,6 +180,12 @@ def run(args: Sequence[str], cwd: Path) -> Measure:
 
 
 TIME = Path("/usr/bin/time")
+PYCACHE = Path(tempfile.mkdtemp(prefix="paperindex-scale-pycache-"))
+ENV = {
+    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    "PYTHONPYCACHEPREFIX": str(PYCACHE),
+}
+"""Every command runs with its bytecode cached (see the module docstring)."""
 
 
 def spawn(args: list[str], cwd: Path, out: Any, err: Any) -> tuple[int, float]:
@@ -190,10 +198,11 @@ def spawn(args: list[str], cwd: Path, out: Any, err: Any) -> tuple[int, float]:
     if TIME.exists():
         with tempfile.NamedTemporaryFile("r") as peak:
             code = subprocess.call(
-                [str(TIME), "-f", "%M", "-o", peak.name, *args], cwd=cwd, stdout=out, stderr=err
-            )
+                [str(TIME), "-f", "%M", "-o", peak.name, *args],
+                cwd=cwd, stdout=out, stderr=err, env=ENV,
+            )  # fmt: skip
             return code, int(peak.read().split()[-1]) / 1024
-    proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err)
+    proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, env=ENV)
     _, status, usage = os.wait4(proc.pid, 0)
     return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
 
@@ -245,6 +254,13 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     base = args.keep or Path(tempfile.mkdtemp(prefix="paperindex-scale-"))
     try:
+        warm = base / "warm-up"
+        write_notes(200, warm / "notes")
+        for name, command in COMMANDS.items():  # fills the bytecode cache (see ENV)
+            m = run([str(BIN), *command], warm)
+            if m.status != 0:
+                raise SystemExit(f"warm-up {name} failed ({m.status}):\n{m.stderr}")
+        shutil.rmtree(warm, ignore_errors=True)
         start = min(run([str(BIN), "--version"], ROOT).seconds for _ in range(5))
         print(f"start-up (paperindex --version): {start:.3f} s")
         results = {n: measure_size(n, base / f"n{n}", args.best_of) for n in sizes}
@@ -273,6 +289,7 @@ def main() -> None:
                 growth = f"{exponent(a, b, 10):.2f} ({exponent(a - start, b - start, 10):.2f})"
             print(f"| {name} | " + " | ".join(cells) + f" | {growth} |")
     finally:
+        shutil.rmtree(PYCACHE, ignore_errors=True)
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
 
