@@ -119,7 +119,29 @@ MAX_AUTHORS = 50
 _ESCAPE = (
     r"\{\\(?:textbackslash|textbraceleft|textbraceright|textasciitilde|textasciicircum|[$&%#_])\}"
 )
-_LEADING_RUN = re.compile(rf"(?<!\S)((?:{_ESCAPE})+)(\S*)")
+# A part starts after a space, or after the comma of "Last, First" (`Last,{\\textbackslash}x`:
+# the given name); in a name kept whole its commas are braced, so only a space separates.
+_LEADING_RUN = re.compile(rf"(?<![^\s,])((?:{_ESCAPE})+)([^\s,]*)")
+_LEADING_RUN_WHOLE = re.compile(rf"(?<!\S)((?:{_ESCAPE})+)(\S*)")
+
+
+# A hyphenated word whose later part starts with an escape (`Ab-{\\textbraceright}`): biber
+# takes that part's initial from the decoded escape too (`A\\bibinithyphendelim }`: the same
+# unbalanced .bbl), and leading-run unbracing does not help there; the word braced whole is one
+# part to biber (initial "A") and to BibTeX.  A name part starts after a space or a comma
+# ("Last,{\\textbackslash}x": the given name starts at the escape), which stays outside.
+_HYPHEN_ESCAPE = re.compile(r"(?<![^\s,])([^\s,{][^\s,]*?-\{\\[^\s,]*?)(?=[\s,]|$)")
+_HYPHEN_ESCAPE_WHOLE = re.compile(r"(?<!\S)([^\s{]\S*?-\{\\\S*?)(?=\s|$)")
+
+
+def _parts_protected(text: str, whole: bool) -> str:
+    """Leading escape runs unbraced and hyphenated words with escapes braced (see above), in a
+    "Last, First" name or (`whole`) one kept whole."""
+    leading, hyphen = (
+        (_LEADING_RUN_WHOLE, _HYPHEN_ESCAPE_WHOLE) if whole else (_LEADING_RUN, _HYPHEN_ESCAPE)
+    )
+    text = leading.sub(_leading_escape, text)
+    return hyphen.sub(lambda m: "{" + m.group(1) + "}", text)
 
 
 def _unbraced(escapes: str) -> str:
@@ -142,7 +164,7 @@ def _kept_whole(text: str) -> str:
     if "\\" not in text:
         return "{" + text + "}"
     text = _AND.sub(lambda m: "{" + m.group() + "}", text).replace(",", "{,}")
-    return _LEADING_RUN.sub(_leading_escape, text)
+    return _parts_protected(text, whole=True)
 
 
 def _person(name: str, dialect: Dialect) -> str:
@@ -160,7 +182,9 @@ def _person(name: str, dialect: Dialect) -> str:
         or not any(c.isalpha() for c in text)
     ):
         return _kept_whole(text)
-    return _LEADING_RUN.sub(_leading_escape, text) if "{\\" in text else text
+    if "{\\" not in text:
+        return text
+    return _parts_protected(text, whole=False)
 
 
 # Names recur across a catalogue (the same people write many papers): each is encoded once.
