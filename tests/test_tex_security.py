@@ -611,8 +611,23 @@ EXPLICIT = [
     _paper("a1", _record(title="$x^2'$ $x^\\sqrt{2}$ $x^^2$ $\\frac12$ 5$\\times$ $x^2_{i}$")),
     _paper("a2", _record(title="Bell\x07 Esc\x1b \u202eevil", authors=["A\x00 B", "a, b, c"])),
     # Found by hypothesis in CI: biber takes a name part's initial from a decoded escape after a
-    # hyphen (`A\bibinithyphendelim }`) or right after a comma (`giveni={}…`): unbalanced .bbl.
-    _paper("a3", _record(authors=["Ab-}", "Ù,\\\"Åm", "Jean Ab-$x", "Smith,}x", "Lee-{Y} Kim"])),
+    # dash (`A\bibinithyphendelim }`; any Unicode dash) or right after a comma (`giveni={}…`):
+    # an unbalanced .bbl.
+    _paper(
+        "a3",
+        _record(
+            authors=[
+                "Ab-}",
+                'Ù,\\"Åm',
+                "Jean Ab-$x",
+                "Smith,}x",
+                "Lee-{Y} Kim",
+                "7ùh|?#Ø—–\\P",
+                "Ab—}, Jo",
+                "Jean-Étienne Dupont",
+            ]
+        ),
+    ),
 ]
 
 

@@ -130,8 +130,16 @@ _LEADING_RUN_WHOLE = re.compile(rf"(?<!\S)((?:{_ESCAPE})+)(\S*)")
 # unbalanced .bbl), and leading-run unbracing does not help there; the word braced whole is one
 # part to biber (initial "A") and to BibTeX.  A name part starts after a space or a comma
 # ("Last,{\\textbackslash}x": the given name starts at the escape), which stays outside.
-_HYPHEN_ESCAPE = re.compile(r"(?<![^\s,])([^\s,{][^\s,]*?-\{\\[^\s,]*?)(?=[\s,]|$)")
-_HYPHEN_ESCAPE_WHOLE = re.compile(r"(?<!\S)([^\s{]\S*?-\{\\\S*?)(?=\s|$)")
+# Unicode's Dash characters: biber splits a name part at any of them (`\\p{Dash}`).
+_DASH = (
+    "\\-\u058a\u05be\u1400\u1806\u2010-\u2015\u2053\u207b\u208b\u2212\u2e17\u2e1a"
+    "\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead"
+)
+# A dash (as written, or the bibtex dialect's escape of one), then an escaped special (an
+# accent is decoded to a letter: `Jean-{\\'E}tienne` keeps its two initials).
+_DASHED = rf"(?:[{_DASH}]|\{{\\text(?:en|em)dash\}}){_ESCAPE}"
+_HYPHEN_ESCAPE = re.compile(rf"(?<![^\s,])([^\s,{{][^\s,]*?{_DASHED}[^\s,]*?)(?=[\s,]|$)")
+_HYPHEN_ESCAPE_WHOLE = re.compile(rf"(?<!\S)([^\s{{]\S*?{_DASHED}\S*?)(?=\s|$)")
 
 
 def _parts_protected(text: str, whole: bool) -> str:
