@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from paperindex.testing.network import loopback_only
+
+# The property tests draw the same examples on every run, so that a CI result is reproducible
+# and a failure is the change's, not the draw's; `PAPERINDEX_HYPOTHESIS=explore` draws new ones
+# (with `--hypothesis-seed=N`), which is how hostile inputs are hunted between changes: what a
+# hunt finds becomes an explicit `@example`.
+settings.register_profile("reproducible", derandomize=True, database=None)
+settings.register_profile("explore")
+settings.load_profile(
+    "explore" if os.environ.get("PAPERINDEX_HYPOTHESIS") == "explore" else "reproducible"
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
