@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import paperindex
-from paperindex import api
 from paperindex.export import bibtex, readinglist, topics, view
 from paperindex.export.topics import Topic, TopicRules, topic_of
 from paperindex.export.view import LinkInfo
+from paperindex.files import atomic_write_parts
 from paperindex.model import Kind, Link, Mention
 
 _TOPICS = TopicRules(
@@ -125,11 +125,11 @@ def test_a_failure_while_writing_leaves_every_file_as_it_was(tmp_path: Path) -> 
     first.write_text("old a")
     second.write_text("old b")
     with pytest.raises(RuntimeError):
-        api._write_files([(first, iter(["new a"])), (second, _Failing())])
+        atomic_write_parts([(first, iter(["new a"])), (second, _Failing())])
     assert first.read_text() == "old a"
     assert second.read_text() == "old b"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bib", "b.md"]  # no temporary left
-    api._write_files([(first, iter(["new ", "a"])), (second, iter(["new b"]))])
+    atomic_write_parts([(first, iter(["new ", "a"])), (second, iter(["new b"]))])
     assert (first.read_text(), second.read_text()) == ("new a", "new b")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from . import catalogue as cat
 from . import defaults
 from .catalogue.keys import assign_keys
 from .extract import ExtractResult, FileReport, display_name, extract_paths
-from .files import _temp_prefix, locked
+from .files import atomic_write_parts, locked
 from .model import Kind, Link, Status
 
 if TYPE_CHECKING:  # the export stage is imported when exporting: an extract never loads it
@@ -339,7 +338,7 @@ def _export(
     if output is None:
         return writer.render(infos, context)
     kept: list[str] | None = [] if keep_text else None
-    _write_files([(Path(output), _kept(writer.parts(infos, context), kept))])
+    atomic_write_parts([(Path(output), _kept(writer.parts(infos, context), kept))])
     return "".join(kept) if kept is not None else ""
 
 
@@ -348,38 +347,6 @@ def _kept(parts: Iterable[str], kept: list[str] | None) -> Iterable[str]:
         if kept is not None:
             kept.append(part)
         yield part
-
-
-def _write_files(outputs: Sequence[tuple[Path, Iterable[str]]]) -> None:
-    """Each output's text, piece by piece, to a temporary file beside it; then each renamed
-    over its file (as `files.atomic_write_text` does): a reader or a crash sees each file old or
-    new, and a failure while making any of them leaves every file as it was."""
-    temps: list[tuple[str, Path]] = []
-    try:
-        for path, parts in outputs:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
-            temps.append((tmp, path))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                for part in parts:
-                    f.write(part)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        while temps:
-            tmp, path = temps[0]
-            os.replace(tmp, path)
-            del temps[0]
-            if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable
-                dir_fd = os.open(path.parent, os.O_DIRECTORY)
-                try:
-                    os.fsync(dir_fd)
-                finally:
-                    os.close(dir_fd)
-    finally:
-        for tmp, _ in temps:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
 
 
 def write_bibtex(
@@ -479,7 +446,7 @@ def build(
     )
     _say_provisional(provisional, len(infos))
     # each file is written as it is made (none held whole); all are renamed at the end
-    _write_files(
+    atomic_write_parts(
         [
             (
                 out_dir / w.default_file,

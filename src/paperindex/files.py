@@ -27,7 +27,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -51,29 +51,38 @@ def atomic_write_text(path: Path, text: str, temp_as: Path | None = None) -> Non
     The temporary file is named as `temp_as`'s would be (default: `path`'s), for the sweep of
     the lock that guards it.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    prefix = _temp_prefix(temp_as or path)
-    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+    atomic_write_parts([(path, (text,))], temp_as=temp_as)
+
+
+def atomic_write_parts(
+    outputs: Sequence[tuple[Path, Iterable[str]]], temp_as: Path | None = None
+) -> None:
+    """Each output's text, piece by piece (never held whole), to a temporary file beside it,
+    flushed to disk; then each renamed over its file: a reader or a crash sees each file old or
+    new, and a failure while making any of them leaves every file as it was.  `temp_as`: see
+    `atomic_write_text`."""
+    temps: list[tuple[str, Path]] = []
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        for path, parts in outputs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            prefix = _temp_prefix(temp_as or path)
+            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+            temps.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                for part in parts:
+                    f.write(part)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        while temps:
+            tmp, path = temps[0]
+            os.replace(tmp, path)
+            del temps[0]
+            _fsync_dir(path.parent)
+    finally:
+        for tmp, _ in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
 def _temp_prefix(path: Path) -> str:
