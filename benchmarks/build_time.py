@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -24,14 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _measure import ENV, PYCACHE  # beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
-PYCACHE = Path(tempfile.mkdtemp(prefix="paperindex-build-pycache-"))
-ENV = {
-    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-    "PYTHONPYCACHEPREFIX": str(PYCACHE),
-}
-"""Commands run with their bytecode cached, as an installed package has it (a warm-up run fills
-the cache): with PYTHONDONTWRITEBYTECODE set, every run would compile the source (+0.1 s)."""
 
 
 def measure(args: list[str], runs: int) -> tuple[float, float, float]:
@@ -112,16 +108,19 @@ def main() -> None:
     if args.steps is not None:
         steps(args.steps)
         return
-    with tempfile.TemporaryDirectory() as out:
-        rows = {
-            "python -c pass": [sys.executable, "-c", "pass"],
-            "paperindex --help": [sys.executable, "-m", "paperindex", "--help"],
-            "paperindex build": [sys.executable, "-m", "paperindex", "build", "--out", out],
-        }
-        print(f"{'command':<20} {'best s':>8} {'median s':>9} {'cpu s':>7}")
-        for name, command in rows.items():
-            best, median, cpu = measure(command, args.runs)
-            print(f"{name:<20} {best:8.3f} {median:9.3f} {cpu:7.3f}")
+    try:
+        with tempfile.TemporaryDirectory() as out:
+            rows = {
+                "python -c pass": [sys.executable, "-c", "pass"],
+                "paperindex --help": [sys.executable, "-m", "paperindex", "--help"],
+                "paperindex build": [sys.executable, "-m", "paperindex", "build", "--out", out],
+            }
+            print(f"{'command':<20} {'best s':>8} {'median s':>9} {'cpu s':>7}")
+            for name, command in rows.items():
+                best, median, cpu = measure(command, args.runs)
+                print(f"{name:<20} {best:8.3f} {median:9.3f} {cpu:7.3f}")
+    finally:
+        shutil.rmtree(PYCACHE, ignore_errors=True)
 
 
 if __name__ == "__main__":

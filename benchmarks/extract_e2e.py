@@ -25,16 +25,15 @@ earlier READMEs reported.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from _measure import PYCACHE, spawn  # beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent / "paperindex"
@@ -112,37 +111,6 @@ def run(args: list[str], cwd: Path) -> Run:
     if status != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{said}")
     return Run(seconds, rss_mb, said)
-
-
-TIME = Path("/usr/bin/time")
-PYCACHE = Path(tempfile.mkdtemp(prefix="paperindex-e2e-pycache-"))
-ENV = {
-    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-    "PYTHONPYCACHEPREFIX": str(PYCACHE),
-}
-"""Every tool runs with its bytecode cached, as an installed package has it (pip compiles
-linkify-it-py and urlextract on install; an editable paperindex caches on its first run, here
-in a folder of its own, filled by one warm-up run).  With
-PYTHONDONTWRITEBYTECODE set, paperindex alone would compile its source on every run (0.05 s)."""
-
-
-def spawn(args: list[str], cwd: Path, out: Any, err: Any) -> tuple[int, float]:
-    """Run `args`: (exit status, its peak RSS in MB).
-
-    Linux keeps, as a process's peak RSS, that of the image it replaced: a child forked from
-    this (large) process would report ours.  GNU time, small, forks the command and reports its
-    own child's; without it, wait4 is the fallback (an overestimate).
-    """
-    if TIME.exists():
-        with tempfile.NamedTemporaryFile("r") as peak:
-            code = subprocess.call(
-                [str(TIME), "-f", "%M", "-o", peak.name, *args],
-                cwd=cwd, stdout=out, stderr=err, env=ENV,
-            )  # fmt: skip
-            return code, int(peak.read().split()[-1]) / 1024
-    proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, env=ENV)
-    _, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
 
 
 def best(args: list[str], cwd: Path, repeat: int, before: object = None) -> Run:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import random
 import shutil
 import subprocess
@@ -38,7 +37,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from _measure import PYCACHE, spawn  # beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent / "paperindex"
@@ -177,34 +177,6 @@ def run(args: Sequence[str], cwd: Path) -> Measure:
         err.seek(0)
         said = err.read().decode("utf-8", "replace")
     return Measure(seconds, rss_mb, status, said)
-
-
-TIME = Path("/usr/bin/time")
-PYCACHE = Path(tempfile.mkdtemp(prefix="paperindex-scale-pycache-"))
-ENV = {
-    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-    "PYTHONPYCACHEPREFIX": str(PYCACHE),
-}
-"""Every command runs with its bytecode cached (see the module docstring)."""
-
-
-def spawn(args: list[str], cwd: Path, out: Any, err: Any) -> tuple[int, float]:
-    """Run `args`: (exit status, its peak RSS in MB).
-
-    Linux keeps, as a process's peak RSS, that of the image it replaced: a child forked from
-    this process would report ours.  GNU time, small, forks the command and reports its own
-    child's; without it, wait4 is the fallback (an overestimate).
-    """
-    if TIME.exists():
-        with tempfile.NamedTemporaryFile("r") as peak:
-            code = subprocess.call(
-                [str(TIME), "-f", "%M", "-o", peak.name, *args],
-                cwd=cwd, stdout=out, stderr=err, env=ENV,
-            )  # fmt: skip
-            return code, int(peak.read().split()[-1]) / 1024
-    proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, env=ENV)
-    _, status, usage = os.wait4(proc.pid, 0)
-    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
 
 
 COMMANDS: dict[str, list[str]] = {
