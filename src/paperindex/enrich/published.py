@@ -69,6 +69,8 @@ class PublishedSource(MetadataSource[PublishedRecord]):
     fetchable = False
     id_description = "a versionless arXiv identifier"
 
+    sites: ClassVar[frozenset[str] | None] = frozenset({"arxiv"})
+
     def ids_for(self, link: Link) -> str | None:
         return id_at(link, "arxiv") if link.kind is Kind.PAPER else None
 

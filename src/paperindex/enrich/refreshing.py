@@ -23,10 +23,11 @@ from .. import defaults
 from ..catalogue import DEFAULT_CATALOGUE, Catalogue, load, save
 from ..catalogue.keys import assign_keys
 from ..files import locked
+from ..model import Kind, Link
 from . import published
 from . import store as st
 from .derive import derive_all
-from .identities import is_unknown
+from .identities import equivalents, is_unknown
 from .metadata import Metadata, metadata_folder, store_path
 from .polite import Clock, FetchError, PoliteClient, SourceConfig, SystemClock
 from .published import resolve_all, save_if_changed
@@ -215,10 +216,11 @@ def refresh(
         catalogue = load(catalogue_path, mentions=False, migrate=True)
     stores = {s.name: st.load(store_path(folder, s.name), s.record_type) for s in chosen}
     known = _metadata(folder, stores)
-    unify_works(catalogue, known)  # a working copy: what the stores already show, to plan by
+    _unify_to_plan(catalogue, known)  # a working copy: what the stores already show
+    rows = _RowsBySite(catalogue.links)
     for source in chosen:
         report.sources[source.name] = _plan(
-            source, stores, chosen, catalogue, ids, force_all, max_age_days, clock
+            source, stores, chosen, rows, ids, force_all, max_age_days, clock
         )
     if not (offline or dry_run):
         run = _Run(chosen, stores, folder, report, clock, session, progress, on_wait)
@@ -274,6 +276,59 @@ def _metadata(folder: Path, stores: Mapping[str, st.Store[Any]]) -> Metadata:
     known = Metadata.load(folder)
     known.stores.update(stores)
     return known
+
+
+def _unify_to_plan(catalogue: Catalogue, known: Metadata) -> None:
+    """Unify the working copy on what the stores already show (`unify_works`), unless that
+    cannot change it: when no store holds a record, `proven` names for a row only what its own
+    identities name (`equivalents`: the Anthology id of an ACL DOI), and the catalogue's load
+    refused two rows sharing an identity or an alias; so a row that names no new equivalent and
+    keeps its aliases sorted is left as it is by `unify`, which would key every row to see it."""
+    if any(store.records for store in known.stores.values()) or any(
+        map(_may_unify_alone, catalogue.links)
+    ):
+        unify_works(catalogue, known)
+
+
+def _may_unify_alone(link: Link) -> bool:
+    """Whether `unify`, with no store holding records, may change `link`'s row (see
+    `_unify_to_plan`)."""
+    aliases = link.aliases
+    if aliases and aliases != sorted(aliases):
+        return True
+    if link.kind is not Kind.PAPER:
+        return False
+    if link.source != "doi" and not any(a.startswith("doi:") for a in aliases):
+        return False
+    return not equivalents(link) <= set(aliases)
+
+
+class _RowsBySite:
+    """The catalogue's rows by site (a row's own `source` and its aliases' sites), in order:
+    a source that says which `sites` it serves is asked only about those rows."""
+
+    def __init__(self, links: Sequence[Link]) -> None:
+        self.links = links
+        self.at: dict[str, list[int]] = {}
+        for n, link in enumerate(links):
+            self.at.setdefault(link.source, []).append(n)
+            for alias in link.aliases:
+                site = alias.partition(":")[0]
+                if site != link.source:
+                    found = self.at.setdefault(site, [])
+                    if not found or found[-1] != n:
+                        found.append(n)
+
+    def rows_for(self, source: MetadataSource[Any]) -> Sequence[Link]:
+        """The rows `source.ids_for` may serve (every row, when it does not say), in order."""
+        if source.sites is None:
+            return self.links
+        parts = [self.at[site] for site in source.sites if site in self.at]
+        if not parts:
+            return []
+        numbers = parts[0] if len(parts) == 1 else sorted(set().union(*parts))
+        links = self.links
+        return [links[n] for n in numbers]
 
 
 def _fallbacks(chosen: Sequence[MetadataSource[Any]]) -> dict[str, MetadataSource[Any]]:
@@ -345,7 +400,7 @@ def _plan(
     source: MetadataSource[Any],
     stores: Mapping[str, st.Store[Any]],
     chosen: Sequence[MetadataSource[Any]],
-    catalogue: Catalogue,
+    rows: _RowsBySite,
     ids: Sequence[str] | None,
     force_all: bool,
     max_age_days: float,
@@ -353,10 +408,10 @@ def _plan(
 ) -> SourceReport:
     rep = SourceReport(source.name, endpoint=source.config.base_url)
     store = stores[source.name]
-    asked = map(source.normalise, ids) if ids else map(source.ids_for, catalogue.links)
+    asked = map(source.normalise, ids) if ids else map(source.ids_for, rows.rows_for(source))
     rep.considered = _wanted_ids(source, asked, stores, chosen)
     now = clock.now()
-    if ids or force_all:
+    if ids or force_all or not store.records:  # no record is fresh
         rep.due = list(rep.considered)
     else:
         rep.due = [i for i in rep.considered if not store.is_fresh(i, max_age_days, now)]

@@ -119,6 +119,10 @@ class MetadataSource(ABC, Generic[R]):
     """False for a store compiled by a script rather than fetched (nothing to refresh)."""
     id_description: ClassVar[str] = "an identifier this source knows"
     """What `normalise` accepts, for the message about an id it refused."""
+    sites: ClassVar[frozenset[str] | None] = None
+    """The sites of every row `ids_for` may serve (the row's own `source` or an alias's
+    `site:`), or None for any row: a refresh asks `ids_for` only about those rows, not about
+    every row of a 100,000-link catalogue for every source."""
 
     def __init__(
         self, config: SourceConfig | None = None, policy: Politeness | None = None

@@ -80,6 +80,8 @@ class ArxivSource(MetadataSource[ArxivRecord]):
     default_url = DEFAULT_API_URL
     id_description = "a versionless arXiv identifier"
 
+    sites: ClassVar[frozenset[str] | None] = frozenset({"arxiv"})
+
     def ids_for(self, link: Link) -> str | None:
         return id_at(link, "arxiv")  # its own id, or an alias: the arXiv version of a work
 

@@ -65,6 +65,8 @@ class BilibiliSource(MetadataSource[BilibiliRecord]):
     default_url = "https://api.bilibili.com"
     id_description = "a bilibili BV id or b23.tv/CODE"
 
+    sites: ClassVar[frozenset[str] | None] = frozenset({"bilibili"})
+
     def ids_for(self, link: Link) -> str | None:
         return link.id if link.source == "bilibili" else None
 

@@ -94,6 +94,8 @@ class CrossrefSource(MetadataSource[CrossrefRecord]):
         if policy is None:
             self.policy = POLITE if self.mailto else PUBLIC
 
+    sites: ClassVar[frozenset[str] | None] = frozenset({"doi"})
+
     def ids_for(self, link: Link) -> str | None:
         return id_at(link, "doi") if link.kind is Kind.PAPER else None
 

@@ -92,6 +92,8 @@ class DataCiteSource(MetadataSource[DataCiteRecord]):
         """True for a DOI under one of DataCite's prefixes: asked here, not at Crossref."""
         return doi.lower().startswith(PREFIXES)
 
+    sites: ClassVar[frozenset[str] | None] = frozenset({"doi"})
+
     def ids_for(self, link: Link) -> str | None:
         return id_at(link, "doi") if link.kind is Kind.PAPER else None
 

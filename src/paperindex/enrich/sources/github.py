@@ -160,6 +160,8 @@ class GitHubSource(MetadataSource[GitHubRecord]):
         super().__init__(*args, **kwargs)
         self._owners: dict[str, tuple[str | None, str | None]] = {}
 
+    sites: ClassVar[frozenset[str] | None] = frozenset({"github"})
+
     def ids_for(self, link: Link) -> str | None:
         return link.id if link.source == "github" else None
 

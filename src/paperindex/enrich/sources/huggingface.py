@@ -68,6 +68,8 @@ class HuggingFaceSource(MetadataSource[HubRecord]):
     default_url = "https://huggingface.co"
     id_description = "a Hub id with its type (models/ID, datasets/ID, spaces/ID)"
 
+    sites: ClassVar[frozenset[str] | None] = frozenset({"huggingface"})
+
     def ids_for(self, link: Link) -> str | None:
         if link.source != "huggingface" or link.kind not in _KINDS:
             return None

@@ -95,6 +95,8 @@ class OpenReviewSource(MetadataSource[OpenReviewRecord]):
     id_description = "an OpenReview forum id"
     home_sites: ClassVar[tuple[str, ...]] = ("openreview",)
 
+    sites: ClassVar[frozenset[str] | None] = frozenset({"openreview"})
+
     def ids_for(self, link: Link) -> str | None:
         return id_at(link, "openreview") if link.kind is Kind.PAPER else None
 

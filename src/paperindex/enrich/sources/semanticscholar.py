@@ -125,6 +125,10 @@ class SemanticScholarSource(MetadataSource[S2Record]):
         if policy is None:
             self.policy = KEYED if self.api_key else KEYLESS
 
+    sites: ClassVar[frozenset[str] | None] = frozenset(
+        {"arxiv", "semanticscholar", "doi", "acl", "pubmed", "pmc"}
+    )
+
     def ids_for(self, link: Link) -> str | None:
         if link.kind is not Kind.PAPER:
             return None

@@ -55,6 +55,8 @@ class TwitterSource(MetadataSource[PostRecord]):
     default_url = "https://publish.twitter.com/oembed"
     id_description = "a post (user/status/ID)"
 
+    sites: ClassVar[frozenset[str] | None] = frozenset({"twitter"})
+
     def ids_for(self, link: Link) -> str | None:
         return link.id if link.source == "twitter" else None
 

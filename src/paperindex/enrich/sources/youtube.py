@@ -56,6 +56,8 @@ class YouTubeSource(MetadataSource[YouTubeRecord]):
     default_url = "https://www.youtube.com"
     id_description = "a YouTube video id (11 characters)"
 
+    sites: ClassVar[frozenset[str] | None] = frozenset({"youtube"})
+
     def ids_for(self, link: Link) -> str | None:
         return link.id if link.source == "youtube" else None
 
