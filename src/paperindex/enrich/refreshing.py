@@ -284,9 +284,9 @@ def _unify_to_plan(catalogue: Catalogue, known: Metadata) -> None:
     identities name (`equivalents`: the Anthology id of an ACL DOI), and the catalogue's load
     refused two rows sharing an identity or an alias; so a row that names no new equivalent and
     keeps its aliases sorted is left as it is by `unify`, which would key every row to see it."""
-    if any(store.records for store in known.stores.values()) or any(
-        map(_may_unify_alone, catalogue.links)
-    ):
+    held = any(store.records for store in known.stores.values())
+    rows = [x for x in catalogue.links if x.aliases or x.source == "doi"]  # the others cannot
+    if held or any(map(_may_unify_alone, rows)):
         unify_works(catalogue, known)
 
 

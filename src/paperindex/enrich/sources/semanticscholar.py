@@ -132,6 +132,9 @@ class SemanticScholarSource(MetadataSource[S2Record]):
     def ids_for(self, link: Link) -> str | None:
         if link.kind is not Kind.PAPER:
             return None
+        found = query_id(link.source, link.id)  # the row's own identity, then its aliases'
+        if found is not None or not link.aliases:
+            return found
         for source, ident in identities(link):
             found = query_id(source, ident)
             if found is not None:
