@@ -143,10 +143,16 @@ def update_catalogue(
             catalogue = cat.load(catalogue_path, mentions=scanned, migrate=True)
             known = Metadata.load(metadata, present_only=True)
             summary = cat.merge(catalogue, result.citations, scanned)
-            derive_all(catalogue.links, known)
-            summary.keyed = assign_keys(catalogue.links)
-            digests: dict[Path, tuple[int, str]] | None = {} if last is not None else None
-            written = cat.save(catalogue, catalogue_path, digests) if scanned else False
+            # the mentions file is fixed now: a helper writes it while columns and keys are made
+            early = cat.start_mentions(catalogue, catalogue_path) if scanned else None
+            try:
+                derive_all(catalogue.links, known)
+                summary.keyed = assign_keys(catalogue.links)
+                digests: dict[Path, tuple[int, str]] | None = {} if last is not None else None
+                written = cat.save(catalogue, catalogue_path, digests, early) if scanned else False
+            finally:
+                if early is not None:
+                    early.close()
             kinds = dict(sorted(Counter(link.kind.value for link in catalogue.links).items()))
         if last is not None and digests is not None:
             last.record(result, digests, kinds)

@@ -15,6 +15,7 @@ from .csvfile import (
     MENTION_COLUMNS,
     Catalogue,
     CatalogueError,
+    MentionsWriter,
     decode_mentions,
     dumps,
     dumps_mentions,
@@ -23,6 +24,7 @@ from .csvfile import (
     loads,
     mentions_path,
     save,
+    start_mentions,
 )
 from .merging import MergeSummary, merge
 
@@ -33,6 +35,7 @@ __all__ = [
     "MENTION_COLUMNS",
     "Catalogue",
     "CatalogueError",
+    "MentionsWriter",
     "MergeSummary",
     "decode_mentions",
     "dumps",
@@ -43,4 +46,5 @@ __all__ = [
     "mentions_path",
     "merge",
     "save",
+    "start_mentions",
 ]

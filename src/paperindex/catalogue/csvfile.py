@@ -251,21 +251,66 @@ _OWN_SHARE = 0.3
 """The mentions this process writes when a helper writes the others: it writes the links first."""
 
 
-def _mentions_helper(catalogue: Catalogue, path: Path) -> _Helper | None:
-    """A forked helper writing the last mention rows, when there are enough to be worth it."""
+_EARLY_SHARE = 0.12
+"""The same, when the helper is started before the derived columns and keys (`start_mentions`):
+this process derives them and writes the links while the helper writes nearly every mention."""
+
+
+def _mentions_helper(catalogue: Catalogue, path: Path, share: float = -1.0) -> _Helper | None:
+    """A forked helper writing the last mention rows, when there are enough to be worth it;
+    this process writes the first `share` of them (default `_OWN_SHARE`)."""
     counts = [len(link.mentions) for link in catalogue.links]
     total = sum(counts)
     if total < FORK_MENTIONS or not can_fork():
         return None
+    own = _OWN_SHARE if share < 0 else share
     done, start = 0, len(counts)
     for i, n in enumerate(counts):
-        if done >= total * _OWN_SHARE:
+        if done >= total * own:
             start = i
             break
         done += n
     rest = catalogue.links[start:]
     part = ForkedPart.start(path, lambda f: _write_lines(f, _mention_rows(rest)))
     return _Helper(start, part) if part is not None else None
+
+
+class MentionsWriter:
+    """The mentions file of a merged catalogue, being written by a forked helper meanwhile
+    (`start_mentions`); hand it to `save`, or `close` it."""
+
+    def __init__(self, catalogue: Catalogue, helper: _Helper | None) -> None:
+        self.catalogue = catalogue
+        self.helper: _Helper | None = helper
+
+    def take(self, catalogue: Catalogue) -> _Helper | None:
+        """The helper, for a save of `catalogue` (the one it was started for), once."""
+        helper, self.helper = self.helper, None
+        if helper is not None and catalogue is not self.catalogue:
+            helper.part.close()
+            return None
+        return helper
+
+    def close(self) -> None:
+        """Stop the helper if no save took it."""
+        if self.helper is not None:
+            self.helper.part.close()
+            self.helper = None
+
+
+def start_mentions(catalogue: Catalogue, path: Path | str = DEFAULT_CATALOGUE) -> MentionsWriter:
+    """Start writing the mentions file of `catalogue` (to be saved at `path`) in a forked
+    helper now, when there are enough mentions for one (`FORK_MENTIONS`).
+
+    A mention row holds the link's identity and the mention, both fixed once a merge is done:
+    deriving columns and assigning keys change neither.  So the helper writes while this
+    process does those, and `save(..., mentions=writer)` then only appends its bytes.  The
+    catalogue's identities and mentions must not change before that save.
+    """
+    helper = None
+    if catalogue.mentions_left_out == frozenset():
+        helper = _mentions_helper(catalogue, Path(path), _EARLY_SHARE)
+    return MentionsWriter(catalogue, helper)
 
 
 def dumps(catalogue: Catalogue) -> str:
@@ -286,20 +331,26 @@ def save(
     catalogue: Catalogue,
     path: Path | str = DEFAULT_CATALOGUE,
     digests: dict[Path, Digest] | None = None,
+    mentions: MentionsWriter | None = None,
 ) -> bool:
     """Write the catalogue and its mentions, atomically together; return False (and write
     nothing) when neither changed.  The caller holds the catalogue's lock.
 
     A catalogue whose mentions were not all read (`Catalogue.mentions_left_out`) keeps the
     mentions file as it is.  `digests` receives the size and SHA-256 of each file's content as
-    written (see `paperindex.files.write_together`).
+    written (see `paperindex.files.write_together`).  `mentions`: the helper `start_mentions`
+    started for this catalogue and path (stopped here whatever happens).
     """
     path = Path(path)
     files = [(path, lambda f: write_links(catalogue, f))]
-    helper = None
+    helper = mentions.take(catalogue) if mentions is not None else None
     try:
-        if catalogue.mentions_left_out == frozenset():
-            helper = _mentions_helper(catalogue, path)
+        if catalogue.mentions_left_out != frozenset() and helper is not None:
+            helper.part.close()
+            helper = None
+        elif catalogue.mentions_left_out == frozenset():
+            if helper is None:
+                helper = _mentions_helper(catalogue, path)
             files.append((mentions_path(path), lambda f: write_mentions(catalogue, f, helper)))
         return bool(write_together(path, files, digests))
     finally:
