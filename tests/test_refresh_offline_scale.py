@@ -143,3 +143,13 @@ def test_rows_are_listed_once_each_in_catalogue_order_across_sites() -> None:
     assert rows.rows_for(source_class("arxiv")()) == links[:2]
     assert rows.rows_for(source_class("webpage")()) == links
     assert rows.rows_for(source_class("twitter")()) == []
+
+
+def test_the_plan_relies_on_load_refusing_two_rows_of_one_identity(tmp_path: Path) -> None:
+    # what lets the plan skip unify: no two rows share an identity or an alias
+    path = _catalogue(
+        tmp_path,
+        [_link(Kind.PAPER, "arxiv", A), _link(Kind.PAPER, "doi", "10.1234/x.1", [f"arxiv:{A}"])],
+    )
+    with pytest.raises(cat.CatalogueError, match="same link as line 2"):
+        refresh(path, path.parent / "metadata", offline=True)
