@@ -148,3 +148,24 @@ def test_other_commands_and_callers_of_main_end_as_usual(tmp_path: Path) -> None
     assert cli.main(["extract", str(tmp_path / "notes"), "--catalogue", str(catalogue)]) == 0
     assert cli._KEPT == []
     assert catalogue.is_file()
+
+
+def test_new_rows_keep_one_mention_per_line_in_order_of_appearance() -> None:
+    from paperindex import catalogue as cat
+    from paperindex.extract import extract_text
+
+    text = (
+        "[arXiv:2312.00752](https://arxiv.org/abs/2312.00752) https://arxiv.org/pdf/2312.00752v2\n"
+        "https://github.com/state-spaces/mamba\n"
+        "again https://arxiv.org/abs/2312.00752 https://github.com/state-spaces/mamba\n"
+        "[x](https://github.com/state-spaces/mamba) https://github.com/state-spaces/mamba\n"
+    )
+    citations = extract_text(text, "a.md")
+    catalogue = cat.Catalogue()
+    summary = cat.merge(catalogue, citations, ["a.md"])
+    assert [link.id for link in summary.added] == ["2312.00752", "state-spaces/mamba"]
+    paper, code = catalogue.links
+    assert [m.line for m in paper.mentions] == [1, 3]  # three citations on line 1: one
+    assert [m.line for m in code.mentions] == [2, 3, 4]
+    assert paper.mentions[0] == citations[0].mention  # the first citation of a line is kept
+    assert all(link.status.value == "cited" for link in catalogue.links)

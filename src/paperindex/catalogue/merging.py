@@ -42,8 +42,11 @@ def merge(
     if left_out is None or not left_out <= scanned:
         raise ValueError("merge needs the catalogue's mentions of every file it does not scan")
     summary = MergeSummary()
+    links = catalogue.links
+    old = len(links)
     index = catalogue.by_identity()
-    fresh: dict[int, list[Mention]] = {}  # by id() of the row a citation lands on
+    # by id() of the row a citation lands on: its new mentions (a new row's own list)
+    fresh: dict[int, list[Mention]] = {}
     # (kind, source, id) -> the new mentions of the row it lands on, without recomputing its
     # identity key: a citation of an alias (a DOI of a merged work) shares its row's list
     rows: dict[tuple[object, ...], list[Mention]] = {}
@@ -55,15 +58,18 @@ def merge(
             link = index.get(ident)
             if link is None:
                 link = Link(kind=kind, source=source, id=ident_id, url=url)
-                catalogue.links.append(link)
+                links.append(link)
                 index[ident] = link
                 summary.added.append(link)
-            found = fresh.get(id(link))
-            if found is None:
-                found = fresh[id(link)] = []
+                found = fresh[id(link)] = link.mentions
+            else:
+                found = fresh.get(id(link))
+                if found is None:
+                    found = fresh[id(link)] = []
             rows[citation[:3]] = found
         found.append(citation[4])
-    for link in catalogue.links:
+    for i in range(old):
+        link = links[i]
         new = fresh.get(id(link))
         mentions = link.mentions
         if scanned and mentions:
@@ -78,6 +84,12 @@ def merge(
         elif link.status is not Status.GONE:
             link.status = Status.GONE
             summary.gone.append(link)
+    for i in range(old, len(links)):  # new rows: cited, their mentions all new
+        mentions = links[i].mentions
+        if len(mentions) > 1:
+            first, second = mentions[0], mentions[1]
+            if len(mentions) > 2 or (first[1] == second[1] and first[0] == second[0]):
+                links[i].mentions = _dedupe(mentions)
     restore_mentions(catalogue, summary.gone)  # the last mentions of what is no longer cited
     catalogue.mentions_left_out = frozenset()
     return summary
