@@ -4,13 +4,30 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from ...net import HttpResponse
 from ..polite import FetchError
+from ..source import Batch, R
 
 _SPACES = re.compile(r"\s+")
+
+
+def fetch_each(ids: Sequence[str], fetch_one: Callable[[str], R]) -> Batch[R]:
+    """A batch of one request per id: each failure is that id's; one that says the service is
+    failing (`FetchError.stop`: rate-limited, down) ends the batch, the later ids unasked."""
+    batch: Batch[R] = Batch()
+    for ident in ids:
+        try:
+            batch.records[ident] = fetch_one(ident)
+        except FetchError as exc:
+            batch.failures[ident] = str(exc)
+            if exc.stop:
+                batch.stop = str(exc)
+                break
+    return batch
 
 
 def clean(text: Any) -> str:

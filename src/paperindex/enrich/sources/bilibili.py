@@ -23,7 +23,7 @@ from ...sites.video import video_id
 from ..polite import FetchError, PoliteClient, Politeness, endpoint
 from ..source import Batch, Facts, MetadataSource
 from ..store import Record
-from ._common import check_json, clean, json_body
+from ._common import check_json, clean, fetch_each, json_body
 
 SHORT_URL = "https://b23.tv"
 SHANGHAI = timezone(timedelta(hours=8), "UTC+08:00")
@@ -77,16 +77,7 @@ class BilibiliSource(MetadataSource[BilibiliRecord]):
         return video_id(ident)
 
     def fetch_batch(self, ids: list[str], http: PoliteClient) -> Batch[BilibiliRecord]:
-        batch: Batch[BilibiliRecord] = Batch()
-        for ident in ids:
-            try:
-                batch.records[ident] = self._fetch(ident, http)
-            except FetchError as exc:
-                batch.failures[ident] = str(exc)
-                if exc.stop:
-                    batch.stop = str(exc)
-                    break
-        return batch
+        return fetch_each(ids, lambda ident: self._fetch(ident, http))
 
     def _fetch(self, ident: str, http: PoliteClient) -> BilibiliRecord:
         bvid = ident

@@ -18,7 +18,7 @@ from ...sites.social import tweet_year
 from ..polite import FetchError, PoliteClient, Politeness
 from ..source import Batch, Facts, MetadataSource
 from ..store import Record
-from ._common import clean, json_body
+from ._common import clean, fetch_each, json_body
 
 _TWITTER_EPOCH_MS = 1288834974657
 TITLE_CHARS = 120
@@ -65,16 +65,7 @@ class TwitterSource(MetadataSource[PostRecord]):
         return f"{user}/status/{status}" if sep and user and status.isdigit() else None
 
     def fetch_batch(self, ids: list[str], http: PoliteClient) -> Batch[PostRecord]:
-        batch: Batch[PostRecord] = Batch()
-        for ident in ids:
-            try:
-                batch.records[ident] = self._fetch(ident, http)
-            except FetchError as exc:
-                batch.failures[ident] = str(exc)
-                if exc.stop:
-                    batch.stop = str(exc)
-                    break
-        return batch
+        return fetch_each(ids, lambda ident: self._fetch(ident, http))
 
     def _fetch(self, ident: str, http: PoliteClient) -> PostRecord:
         user, _, status = ident.partition("/status/")

@@ -22,7 +22,7 @@ from ...model import Link
 from ..polite import FetchError, PoliteClient, Politeness
 from ..source import Batch, Facts, MetadataSource
 from ..store import Record
-from ._common import clean, json_body, year_of
+from ._common import clean, fetch_each, json_body, year_of
 from .webpage import structured_date
 
 _VIDEO = re.compile(r"[A-Za-z0-9_-]{11}")
@@ -66,16 +66,7 @@ class YouTubeSource(MetadataSource[YouTubeRecord]):
         return ident if _VIDEO.fullmatch(ident) else None
 
     def fetch_batch(self, ids: list[str], http: PoliteClient) -> Batch[YouTubeRecord]:
-        batch: Batch[YouTubeRecord] = Batch()
-        for ident in ids:
-            try:
-                batch.records[ident] = self._fetch(ident, http)
-            except FetchError as exc:
-                batch.failures[ident] = str(exc)
-                if exc.stop:
-                    batch.stop = str(exc)
-                    break
-        return batch
+        return fetch_each(ids, lambda ident: self._fetch(ident, http))
 
     def _fetch(self, ident: str, http: PoliteClient) -> YouTubeRecord:
         base = self.config.base_url.rstrip("/")
