@@ -628,6 +628,19 @@ EXPLICIT = [
             ]
         ),
     ),
+    # Found by hypothesis in explore mode (seeds 110, 113): biber's initial of a biblatex name
+    # part that starts with escapes then a diacritic and an escaped brace (`＾{`), or of a word
+    # that is only an escaped brace in a name kept whole (`}`): an unbalanced .bbl.
+    _paper("a4", _record(authors=["~}＾{＄‘PJ成源ú{äÈÄ“＠", "{ and x", "0"])),
+    LinkInfo(
+        Link(
+            key="a5",
+            kind=Kind.CODE,
+            source="github",
+            id="{ and \\\\input{/etc/passwd}/repo",
+            url="https://github.com/o/r",
+        )
+    ),
 ]
 
 

@@ -175,6 +175,31 @@ def _kept_whole(text: str) -> str:
     return _parts_protected(text, whole=True)
 
 
+# biblatex dialect, read by biber alone: biber takes a name part's initial (`giveni`,
+# `familyi` in the .bbl) from the part with `\\cmd` and `\\cmd{arg}` replaced by `arg`
+# (Biber::Utils::strip_noinit), its leading "{" removed, then its first character, or first two
+# when that one is a diacritic (`＾`, `` ` ``).  A braced escape leaves a brace there
+# (`{\\textbraceleft}x` → "}", `＾{\\$}` → "＾{": an unbalanced .bbl), and no bracing of the part
+# helps when all it holds is escapes.  So a name's escapes are written unbraced
+# (`\\textbraceleft{}`, deleted whole; `\\$`, whose initial is "\\"): its parts then hold no
+# brace at all.  A name kept whole is one group ("{" is removed from its start) only when it
+# has a space or a comma, or is the word "and": one token is never split, and its group's
+# closing brace would be the initial's second character after a lone diacritic (`{＾}` →
+# "＾}").  BibTeX's text.prefix$, which needs escapes braced, never reads this dialect.
+_BRACED_ESCAPE = re.compile(_ESCAPE)
+
+
+def _biber_name(text: str, whole: bool) -> str:
+    """An encoded biblatex name (its braces are escapes') with its escapes unbraced, and
+    braced whole if `whole` and biber could split it (see above)."""
+    text = _BRACED_ESCAPE.sub(lambda m: _unbraced(m.group()), text)
+    if text == "0":  # false to Perl: biber skips the entry ("Name … is empty"), braced or not
+        return "0{}"
+    if whole and (text.lower() == "and" or any(c.isspace() or c == "," for c in text)):
+        return "{" + text + "}"
+    return text
+
+
 def _person(name: str, dialect: Dialect) -> str:
     """One name; protected whole when BibTeX would split or misread it: an "and" inside it
     (checked after normalisation: full-width "ａｎｄ" is "and" by then), more than one comma,
@@ -183,12 +208,15 @@ def _person(name: str, dialect: Dialect) -> str:
         return name
     text = _label_text(latex(name, dialect, math=False), dialect)
     last, comma, first = text.partition(",")
-    if (
+    whole = bool(
         _AND.search(text)
         or text.count(",") > 1
         or (comma and not (last.strip() and first.strip()))
         or not any(c.isalpha() for c in text)
-    ):
+    )
+    if dialect == "biblatex":
+        return _biber_name(text, whole)
+    if whole:
         return _kept_whole(text)
     if "{\\" not in text:
         return text
@@ -206,7 +234,11 @@ def _authors(info: LinkInfo, dialect: Dialect) -> str:
     if names:
         return " and ".join(names)
     account = latex(info.account, dialect, math=False) if info.account else ""
-    return _kept_whole(_label_text(account, dialect)) if account else ""  # never "Last, First"
+    if not account:
+        return ""
+    if dialect == "biblatex":  # never "Last, First"
+        return _biber_name(account, whole=True)
+    return _kept_whole(_label_text(account, dialect))
 
 
 def _checked(key: str, field: str, value: str | None, valid: Callable[[str], bool]) -> str:
