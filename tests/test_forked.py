@@ -147,7 +147,7 @@ def test_the_catalogue_files_are_byte_identical(tmp_path: Path) -> None:
             timeout=120,
         )
         assert run.returncode == 0, run.stderr
-        assert int(run.stdout) == (forked._processes() - 1 if parallel == "1" else 0)
+        assert int(run.stdout) == (forked.processes() - 1 if parallel == "1" else 0)
     for name in ("links.csv", "mentions.csv"):
         serial = (tmp_path / "out0" / name).read_bytes()
         assert (tmp_path / "out1" / name).read_bytes() == serial
@@ -158,7 +158,7 @@ def test_the_plan_splits_by_bytes_and_only_when_worth_it(tmp_path: Path) -> None
     notes = list(iter_note_files([_corpus(tmp_path)]))
     assert forked.plan(notes) == []  # 0.4 MB: not worth a helper
     cuts = forked.plan(notes, min_bytes=0)
-    if forked._processes() < 2:
+    if forked.processes() < 2:
         assert cuts == []
         return
     assert 0 < cuts[0] < len(notes)

@@ -1,6 +1,7 @@
 """Scanning notes on every core: a run over several files forks helpers that each scan a run
 of the files, and hands the results on in file order, so the extract is byte-identical to
-scanning them one after another.
+scanning them one after another.  (A run with no such helper splits a large file in two
+instead: see `reader._split_note`, which uses `spawn` and `collect` from here.)
 
 Each file is scanned on its own (nothing carries from one file to the next but caches of pure
 functions), so the citations of files `a..k` scanned here and those of `k+1..n` scanned in a
@@ -46,7 +47,9 @@ _new = tuple.__new__
 Scan = Callable[["NoteFile"], tuple["FileReport", list[Citation]]]
 
 
-def _processes() -> int:
+def processes() -> int:
+    """How many processes may scan at once: the cores this one may run on (at most
+    `MAX_PROCESSES`)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -68,16 +71,16 @@ def plan(notes: Sequence[NoteFile], min_bytes: int | None = None) -> list[int]:
                 size = os.stat(note.path).st_size
         sizes.append(size)
     total = sum(sizes)
-    processes = min(_processes(), sum(1 for s in sizes if s))
-    if processes < 2 or total < (MIN_BYTES if min_bytes is None else min_bytes):
+    count = min(processes(), sum(1 for s in sizes if s))
+    if count < 2 or total < (MIN_BYTES if min_bytes is None else min_bytes):
         return []
-    first = total / processes * _LEAD
-    rest = (total - first) / (processes - 1)
+    first = total / count * _LEAD
+    rest = (total - first) / (count - 1)
     before = [0]  # the bytes before each note
     for size in sizes:
         before.append(before[-1] + size)
     cuts: list[int] = []
-    for k in range(processes - 1):
+    for k in range(count - 1):
         target = first + k * rest
         low = cuts[-1] + 1 if cuts else 1
         if low >= len(notes):
@@ -115,10 +118,17 @@ def scanned(
             yield from found
     finally:
         for child in children:
-            _stop(child)
+            stop(child)
 
 
 def _fork(notes: Sequence[NoteFile], scan: Scan) -> _Child | None:
+    child = spawn(lambda: _pack([scan(note) for note in notes]))
+    return _Child(child.pid, child.fd, notes) if child else None
+
+
+def spawn(produce: Callable[[], bytes]) -> _Child | None:
+    """A forked helper that sends what `produce()` returns and leaves (see the module
+    docstring); None when it cannot be forked.  `collect` or `stop` it."""
     try:
         read, write = os.pipe()
     except OSError:
@@ -129,29 +139,35 @@ def _fork(notes: Sequence[NoteFile], scan: Scan) -> _Child | None:
         os.close(read)
         os.close(write)
         return None
-    if pid == 0:  # the helper: scan, send, leave; never return into the caller
+    if pid == 0:  # the helper: work, send, leave; never return into the caller
         code = 1
         try:
             os.close(read)
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # interrupted with its parent
-            payload = _pack([scan(note) for note in notes])
+            payload = produce()
             with os.fdopen(write, "wb") as out:
                 out.write(payload)
             code = 0
         finally:
             os._exit(code)
     os.close(write)
-    return _Child(pid, read, notes)
+    return _Child(pid, read, ())
 
 
-def _receive(child: _Child) -> list[tuple[FileReport, list[Citation]]] | None:
+def collect(child: _Child) -> bytes | None:
     """What the helper sent, once it has exited well; None otherwise."""
     with os.fdopen(child.fd, "rb") as f:
         child.fd = -1
         data = f.read()
     _, status = os.waitpid(child.pid, 0)
     child.pid = 0
-    if status != 0:
+    return data if status == 0 else None
+
+
+def _receive(child: _Child) -> list[tuple[FileReport, list[Citation]]] | None:
+    """What the helper sent, once it has exited well; None otherwise."""
+    data = collect(child)
+    if data is None:
         return None
     try:
         return _unpack(data)
@@ -159,7 +175,8 @@ def _receive(child: _Child) -> list[tuple[FileReport, list[Citation]]] | None:
         return None
 
 
-def _stop(child: _Child) -> None:
+def stop(child: _Child) -> None:
+    """Kill the helper (if it still runs) and close its pipe."""
     if child.pid:
         with contextlib.suppress(OSError):
             os.kill(child.pid, signal.SIGKILL)
@@ -172,26 +189,30 @@ def _stop(child: _Child) -> None:
 
 def _pack(found: list[tuple[FileReport, list[Citation]]]) -> bytes:
     reports = [report for report, _ in found]
-    rows: list[tuple[Any, ...]] = [
-        (c[0].value, c[1], c[2], c[3], *c[4]) for _, citations in found for c in citations
-    ]
+    rows = rows_of([c for _, citations in found for c in citations])
     return pickle.dumps((reports, rows), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _unpack(data: bytes) -> list[tuple[FileReport, list[Citation]]]:
     reports, rows = pickle.loads(data)
     del data
-    kinds, new = _KINDS, _new
     found = []
     start = 0
     for report in reports:
         end = start + int(report.citations)
-        citations = [
-            new(Citation, (kinds[r[0]], r[1], r[2], r[3], new(Mention, r[4:])))
-            for r in rows[start:end]
-        ]
-        found.append((report, citations))
+        found.append((report, citations_of(rows[start:end])))
         start = end
     if start != len(rows):
         raise ValueError("citations left over")
     return found
+
+
+def rows_of(citations: list[Citation]) -> list[tuple[Any, ...]]:
+    """Citations as plain values, to pickle."""
+    return [(c[0].value, c[1], c[2], c[3], *c[4]) for c in citations]
+
+
+def citations_of(rows: list[tuple[Any, ...]]) -> list[Citation]:
+    """The citations `rows_of` gave these rows, rebuilt as the scanner builds them."""
+    kinds, new = _KINDS, _new
+    return [new(Citation, (kinds[r[0]], r[1], r[2], r[3], new(Mention, r[4:]))) for r in rows]

@@ -13,6 +13,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import pickle
 import re
 import stat
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -20,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from ..files import Digest
+from ..files import Digest, can_fork
 from ..model import Citation
+from . import forked
 from .scanner import _LAST_STOP, _SPLIT_CONTEXT, _Scanner
 
 NOTE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
@@ -88,7 +90,7 @@ class _Block:
     right: str = ""
 
 
-def _blocks(pieces: Iterable[str], size: int = BLOCK_CHARS) -> Iterator[_Block]:
+def _blocks(pieces: Iterable[str], size: int = BLOCK_CHARS) -> Generator[_Block]:
     """Blocks of whole lines, about `size` characters each, from text arriving in pieces.
 
     A line longer than `size` is cut after its last character that no URL contains (a run of
@@ -128,6 +130,10 @@ class _Source(Protocol):
     def seek(self, offset: int, /) -> int: ...
 
 
+class _File(_Source, Protocol):
+    def fileno(self) -> int: ...
+
+
 class _Hashed:
     """A note file whose bytes are hashed as they are read: the digest of what was scanned
     (`FileReport.digest`), without a second pass over the file.
@@ -138,7 +144,7 @@ class _Hashed:
 
     __slots__ = ("digest", "f", "hash", "size", "stable")
 
-    def __init__(self, f: BinaryIO) -> None:
+    def __init__(self, f: _File) -> None:
         self.f = f
         self.hash = hashlib.sha256()
         self.size = 0
@@ -157,6 +163,9 @@ class _Hashed:
             elif found != self.digest:
                 self.stable = False
         return data
+
+    def fileno(self) -> int:
+        return self.f.fileno()
 
     def seek(self, offset: int, /) -> int:
         if offset:
@@ -262,27 +271,38 @@ def _scan_text(
     return found, scanner.images
 
 
-def _read_note(path: Path, report: FileReport, keep_images: bool = False) -> list[Citation]:
+def _read_note(
+    path: Path, report: FileReport, keep_images: bool = False, split: bool = False
+) -> list[Citation]:
     """Citations of one file, read once as UTF-8 while scanning, again only to try GB18030.
 
     UTF-8 (a BOM allowed) is the norm.  A file whose non-ASCII bytes are mostly not UTF-8 but
     decode strictly as GB18030 (the common encoding of Chinese notes on Windows) is read as
     GB18030, with a warning.  Otherwise it is UTF-8 with its few undecodable bytes replaced and
     counted: a single corrupt byte in a UTF-8 file must not turn the whole file into mojibake.
+    `split`: a large file may be scanned in two halves on two cores (see `_split_note`).
     """
     with _open_regular(path) as file:
         f = _Hashed(file)
         try:
-            return _decoded_note(f, report, keep_images)
+            return _decoded_note(f, report, keep_images, split)
         finally:
             report.digest = f.finish()
 
 
-def _decoded_note(f: _Hashed, report: FileReport, keep_images: bool) -> list[Citation]:
+def _decoded_note(
+    f: _Hashed, report: FileReport, keep_images: bool, split: bool = False
+) -> list[Citation]:
     """`_read_note` of the file opened as `f`."""
+    report.encoding = "utf-8"
+    if split:
+        halves = _split_note(f, report.path, keep_images)
+        if halves is not None:
+            found, report.images = halves
+            return found
+        f.seek(0)  # not split after all: read it again, whole
     bad = [0]
     found, report.images = _scan_text(report.path, _utf8_text(f, bad), keep_images)
-    report.encoding = "utf-8"
     if not bad[0]:
         return found
     if bad[0] >= _non_ascii_bytes(f) // 4:  # mostly not UTF-8: perhaps GB18030
@@ -297,6 +317,116 @@ def _decoded_note(f: _Hashed, report: FileReport, keep_images: bool) -> list[Cit
             return gb_found
     report.warnings.append(f"not valid UTF-8: {bad[0]} undecodable byte(s) replaced with U+FFFD")
     return found
+
+
+SPLIT_BYTES = 4_000_000
+"""A file this large, read while no helper scans other files, is scanned in two halves, one
+forked: less and the fork costs more than it saves."""
+_OWN_SHARE = 0.6
+"""The share of a split file's bytes scanned here (before the cut)."""
+
+
+def _split_at(block: _Block, read: int, target: int) -> bool:
+    """Whether the second half starts at `block`: the first that starts a line once `read`
+    bytes of the file, `target` or more, were read to make it (both halves read the same bytes
+    in the same chunks, so both cut at the same block; see `_split_note`)."""
+    return read >= target and not block.continued
+
+
+def _split_note(f: _Hashed, name: str, keep_images: bool) -> tuple[list[Citation], int] | None:
+    """The citations and images of a large UTF-8 file, its second half scanned by a forked
+    helper meanwhile; None when it is not split (small, cannot fork, not clean UTF-8, the
+    helper failed or read other bytes): then the caller reads it again from the start.
+
+    Both halves cut the text into the same blocks (`_blocks`), and nothing carries from one
+    block to the next but the line number, section, fence and thread, which the helper follows
+    over the first half (`_Scanner.skip`) before scanning from the cut: so the citations are
+    those of one process scanning the whole file, byte for byte.
+    """
+    size = os.fstat(f.fileno()).st_size
+    if size < SPLIT_BYTES or forked.processes() < 2 or not can_fork():
+        return None
+    target = int(size * _OWN_SHARE)
+    fd = f.fileno()
+    child = forked.spawn(lambda: _scan_second_half(fd, name, keep_images, target))
+    if child is None:
+        return None
+    try:
+        bad = [0]
+        scanner = _Scanner(name, keep_images)
+        found: list[Citation] = []
+        blocks = _blocks(_utf8_text(f, bad), BLOCK_CHARS)
+        for block in blocks:
+            if bad[0]:  # not clean UTF-8: read whole, as such a file is
+                return None
+            if _split_at(block, f.size, target):
+                break
+            found.extend(scanner.feed(block.text, block.continued, block.left, block.right))
+        blocks.close()
+        if bad[0]:
+            return None
+        while chunk := f.read(READ_BYTES):  # hashed, and checked for NUL
+            if b"\0" in chunk:
+                raise _BinaryError
+        data = forked.collect(child)
+        if data is None:
+            return None
+        try:
+            digest, helper_bad, images, rows = pickle.loads(data)
+            if helper_bad or f.digest is None or tuple(digest) != f.digest:
+                return None  # not clean UTF-8 after the cut, or the file changed meanwhile
+            found.extend(forked.citations_of(rows))
+        except Exception:  # unreadable: read here instead
+            return None
+        return found, scanner.images + int(images)
+    finally:
+        forked.stop(child)
+
+
+class _Positional:
+    """A file descriptor read from an offset of its own (the helper of a split file shares the
+    descriptor, and so its offset, with its parent)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.pos = 0
+
+    def read(self, size: int, /) -> bytes:
+        parts = []
+        while size > 0:  # whole chunks, as a buffered file gives them: the blocks depend on it
+            data = os.pread(self.fd, size, self.pos)
+            if not data:
+                break
+            parts.append(data)
+            self.pos += len(data)
+            size -= len(data)
+        return b"".join(parts)
+
+    def seek(self, offset: int, /) -> int:
+        self.pos = offset
+        return offset
+
+    def fileno(self) -> int:
+        return self.fd
+
+
+def _scan_second_half(fd: int, name: str, keep_images: bool, target: int) -> bytes:
+    """In the helper: the citations from the cut on (`_split_note`), and what the parent needs
+    to check that it read the same file: the digest and undecodable bytes of the whole."""
+    f = _Hashed(_Positional(fd))
+    bad = [0]
+    scanner = _Scanner(name, keep_images)
+    found: list[Citation] = []
+    scanning = False
+    for block in _blocks(_utf8_text(f, bad), BLOCK_CHARS):
+        scanning = scanning or _split_at(block, f.size, target)
+        if scanning:
+            found.extend(scanner.feed(block.text, block.continued, block.left, block.right))
+        else:
+            scanner.skip(block.text, block.continued)
+    digest = f.finish()
+    result = (digest, bad[0], scanner.images, forked.rows_of(found))
+    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 _OPEN_FLAGS = os.O_RDONLY
@@ -522,15 +652,15 @@ def extract_paths(
     """
     result = ExtractResult()
     notes = list(iter_note_files([Path(p) for p in paths], follow_symlinks))
+    cuts = forked.plan(notes) if parallel else []
+    split = parallel and not cuts  # no helper scans other files: a large one may be split
 
     def scan(note: NoteFile) -> tuple[FileReport, list[Citation]]:
-        return _read_one(note, keep_images)
+        return _read_one(note, keep_images, split)
 
     found: Generator[tuple[FileReport, list[Citation]]]
-    if parallel:
-        from . import forked
-
-        found = forked.scanned(notes, scan, forked.plan(notes))
+    if cuts:
+        found = forked.scanned(notes, scan, cuts)
     else:
         found = (scan(note) for note in notes)
     with contextlib.closing(found):  # helpers stopped if this run is
@@ -543,13 +673,15 @@ def extract_paths(
     return result
 
 
-def _read_one(note: NoteFile, keep_images: bool) -> tuple[FileReport, list[Citation]]:
-    """The report on one input, and its citations."""
+def _read_one(
+    note: NoteFile, keep_images: bool, split: bool = False
+) -> tuple[FileReport, list[Citation]]:
+    """The report on one input, and its citations (`split`: see `_read_note`)."""
     report = FileReport(path=note.name, skipped=note.skipped, error=note.error)
     if note.skipped:
         return report, []
     try:
-        found = _read_note(note.path, report, keep_images)
+        found = _read_note(note.path, report, keep_images, split)
     except _BinaryError:
         report.skipped, report.encoding, report.images = "binary (NUL bytes)", "", 0
         if note.named:

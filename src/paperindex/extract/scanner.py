@@ -230,6 +230,25 @@ class _Scanner:
         )
         return changes
 
+    def _advance(
+        self, text: str, continued: bool
+    ) -> tuple[int, _NewlineLines | _SplitLines, list[tuple[int, str, str, int]]]:
+        """Read the lines of `text` for the state they leave (line number, section, fence,
+        thread): (its first line's number, its lines, the changes of section or thread)."""
+        first_line = self.line_no if continued else self.line_no + 1
+        lines: _NewlineLines | _SplitLines = (
+            _NewlineLines(text) if "\r" not in text else _SplitLines(text)
+        )
+        changes = self._structure(text, continued, first_line, lines)
+        self.line_no = first_line + lines.count - 1
+        return first_line, lines, changes
+
+    def skip(self, text: str, continued: bool = False) -> None:
+        """Pass over a block another process scans: the state after it is what `feed` leaves
+        (the block must not be cut from the next one: see `reader._split_at`)."""
+        if text:
+            self._advance(text, continued)
+
     def feed(
         self, text: str, continued: bool = False, left: str = "", right: str = ""
     ) -> list[Citation]:
@@ -243,15 +262,10 @@ class _Scanner:
             return []
         base = len(left)
         full = f"{left}{text}{right}" if left or right else text
-        first_line = self.line_no if continued else self.line_no + 1
-        lines: _NewlineLines | _SplitLines = (
-            _NewlineLines(text) if "\r" not in text else _SplitLines(text)
-        )
-        changes = self._structure(text, continued, first_line, lines)
+        first_line, lines, changes = self._advance(text, continued)
         lines.rewind()
         change_lines = [c[0] for c in changes]
         n_lines = lines.count
-        self.line_no = first_line + n_lines - 1
         end = base + len(text)
         hits = scan(full, base)
         if left or right:  # only what starts in this block, and not taken by the one before
