@@ -1,7 +1,7 @@
 """The one-way pipeline the README promises, checked on the import graph of `src/paperindex`.
 
 notes → extract → catalogue → enrich → export: a module may import its own stage, an earlier
-one, or the shared core (model, sites, identity, text, files, net, defaults); never a later
+one, or the shared core (model, sites, identity, text, files, cores, net, defaults); never a later
 stage.  `api`, `cli` and the package's public surface sit on top.  Every import counts, also
 those inside functions; only `if TYPE_CHECKING:` blocks are left out (they never run).
 """
@@ -24,7 +24,7 @@ RANKS = {
     "export": 4,
     "top": 5,
 }
-CORE = {"model", "sites", "identity", "text", "files", "net", "defaults", "_version"}
+CORE = {"model", "sites", "identity", "text", "files", "cores", "net", "defaults", "_version"}
 TOP = {"", "api", "cli", "__main__", "testing"}
 
 

@@ -10,8 +10,9 @@ import contextlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ from .files import atomic_write_parts, locked
 from .model import Kind, Link, Status
 
 if TYPE_CHECKING:  # the export stage is imported when exporting: an extract never loads it
-    from .export import Exporter
+    from .export import ExportContext, Exporter
     from .export.topics import TopicRules
     from .export.view import LinkInfo
 
@@ -198,15 +199,17 @@ def pin_keys(
     return [link.key for link in provisional if link.key in wanted]
 
 
-def _keyed(catalogue_path: Path, mentions: bool = True) -> tuple[cat.Catalogue, list[Link]]:
-    """The catalogue with every link keyed (with its mentions, when asked for), and the links
-    whose keys are provisional.
+def _keyed(
+    catalogue_path: Path, mentions: bool = True, later: cat.LaterMentions | None = None
+) -> tuple[cat.Catalogue, list[Link]]:
+    """The catalogue with every link keyed (with its mentions, when asked for: now, or on
+    `later.read()`), and the links whose keys are provisional.
 
     Keys that are final are saved first (under the lock); provisional ones only live in memory,
     for this export.
     """
     with locked(catalogue_path, timeout=30):
-        catalogue = cat.load(catalogue_path, mentions=mentions, migrate=True)
+        catalogue = cat.load(catalogue_path, mentions=mentions, migrate=True, later=later)
         if assign_keys(catalogue.links):
             cat.save(catalogue, catalogue_path)
     return catalogue, assign_keys(catalogue.links, force=True)
@@ -438,28 +441,49 @@ def build(
     from .export import ExportContext, exporter
     from .export.view import infos_for
 
-    writers = [exporter(f) for f in dict.fromkeys(formats)]  # unknown formats fail first
+    asked = [exporter(f) for f in dict.fromkeys(formats)]  # unknown formats fail first
+    # Those that need no mentions first: forked helpers write them (see below), and the
+    # mentions are read after the fork, so that the helpers do not share (and copy) them.
+    writers = sorted(asked, key=lambda w: w.needs_mentions)
     out_dir, catalogue_path = Path(out_dir), Path(catalogue_path)
     mentions = any(w.needs_mentions for w in writers)
-    catalogue, provisional = _keyed(require_catalogue(catalogue_path), mentions)
-    infos = infos_for(catalogue.links, metadata)
-    rules = _rules(catalogue_path, topics_path)
-    context = ExportContext(catalogue_path.as_posix(), rules)
-    current = _current(infos, include_gone)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = BuildResult(
-        entries=len(infos), provisional=[link.key for link in provisional], topics=rules.source
-    )
-    _say_provisional(provisional, len(infos))
-    # each file is written as it is made (none held whole); all are renamed at the end
-    atomic_write_parts(
-        [
-            (
-                out_dir / w.default_file,
-                w.parts(current if getattr(w, "groups_by_topic", False) else infos, context),
-            )
+    later = cat.LaterMentions()
+    try:
+        catalogue, provisional = _keyed(require_catalogue(catalogue_path), mentions, later)
+        infos = infos_for(catalogue.links, metadata)
+        rules = _rules(catalogue_path, topics_path)
+        context = ExportContext(catalogue_path.as_posix(), rules)
+        current = _current(infos, include_gone)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _say_provisional(provisional, len(infos))
+        # each file is written as it is made (none held whole); all are renamed at the end
+        made = [
+            _made(w, current if getattr(w, "groups_by_topic", False) else infos, context, later)
             for w in writers
         ]
+        # those that need no mentions as calls: made by forked helpers (on the other core)
+        # while this process reads the mentions and makes the rest
+        atomic_write_parts(
+            [
+                (out_dir / w.default_file, partial(iter, m) if not w.needs_mentions else m)
+                for w, m in zip(writers, made, strict=True)
+            ],
+            forked=True,
+        )
+    finally:
+        later.close()
+    return BuildResult(
+        files={w.name: out_dir / w.default_file for w in asked},
+        entries=len(infos),
+        provisional=[link.key for link in provisional],
+        topics=rules.source,
     )
-    result.files = {w.name: out_dir / w.default_file for w in writers}
-    return result
+
+
+def _made(
+    writer: Exporter, infos: list[LinkInfo], context: ExportContext, later: cat.LaterMentions
+) -> Iterator[str]:
+    """`writer`'s pieces, made (and the mentions read, when it needs them) once iterated."""
+    if writer.needs_mentions:
+        later.read()
+    yield from writer.parts(infos, context)

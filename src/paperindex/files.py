@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -55,34 +56,73 @@ def atomic_write_text(path: Path, text: str, temp_as: Path | None = None) -> Non
 
 
 def atomic_write_parts(
-    outputs: Sequence[tuple[Path, Iterable[str]]], temp_as: Path | None = None
+    outputs: Sequence[tuple[Path, Iterable[str] | Callable[[], Iterable[str]]]],
+    temp_as: Path | None = None,
+    *,
+    forked: bool = False,
 ) -> None:
     """Each output's text, piece by piece (never held whole), to a temporary file beside it,
     flushed to disk; then each renamed over its file: a reader or a crash sees each file old or
     new, and a failure while making any of them leaves every file as it was.  `temp_as`: see
-    `atomic_write_text`."""
-    temps: list[tuple[str, Path]] = []
+    `atomic_write_text`.
+
+    An output's pieces may come from a call, made when that file is written.  `forked`: every
+    output but the last that comes from a call is made by a forked helper (`ForkedPart`), on
+    another core, while this process makes the others; one whose helper fails (or cannot be
+    forked) is made here afterwards, so its error is raised here as in a serial run."""
+    helpers: dict[int, ForkedPart] = {}
+    made: dict[int, str] = {}  # each output's temporary file, until it is renamed
     try:
-        for path, parts in outputs:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            prefix = _temp_prefix(temp_as or path)
-            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-            temps.append((tmp, path))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                for part in parts:
-                    f.write(part)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        while temps:
-            tmp, path = temps[0]
-            os.replace(tmp, path)
-            del temps[0]
+        if forked:
+            for n, (path, parts) in enumerate(outputs[:-1]):
+                if callable(parts):
+                    helper = ForkedPart.start(path, partial(_write_synced, parts))
+                    if helper is not None:
+                        helpers[n] = helper
+        for n, (path, parts) in enumerate(outputs):
+            if n not in helpers:
+                made[n] = _write_temp(path, parts() if callable(parts) else parts, temp_as)
+        for n, helper in list(helpers.items()):
+            del helpers[n]
+            if helper.finish():
+                made[n] = str(helper.path)
+            else:
+                helper.close()
+                path, parts = outputs[n]
+                made[n] = _write_temp(path, parts() if callable(parts) else parts, temp_as)
+        for n, (path, _) in enumerate(outputs):
+            os.chmod(made[n], path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        for n, (path, _) in enumerate(outputs):
+            os.replace(made[n], path)
+            del made[n]
             _fsync_dir(path.parent)
     finally:
-        for tmp, _ in temps:
+        for helper in helpers.values():
+            helper.close()
+        for tmp in made.values():
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+
+
+def _write_temp(path: Path, parts: Iterable[str], temp_as: Path | None) -> str:
+    """`parts` to a new temporary file beside `path`, flushed to disk; its name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(temp_as or path), suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            _write_synced(lambda: parts, f)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _write_synced(parts: Callable[[], Iterable[str]], f: TextIO) -> None:
+    for part in parts():
+        f.write(part)
+    f.flush()
+    os.fsync(f.fileno())
 
 
 def _temp_prefix(path: Path) -> str:
@@ -204,6 +244,12 @@ class ForkedPart:
             while chunk := f.read(_CHUNK):
                 out.buffer.write(chunk)
         return True
+
+    def finish(self) -> bool:
+        """Wait for the helper; whether it wrote its file (`path`) whole."""
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        return status == 0
 
     def close(self) -> None:
         """Stop the helper if it still runs; remove its file."""

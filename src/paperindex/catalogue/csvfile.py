@@ -20,8 +20,10 @@ import csv
 import io
 import json
 import logging
+import os
 import re
 import sys
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -392,17 +394,55 @@ def loads(
     return catalogue
 
 
+class LaterMentions:
+    """The mentions of a catalogue loaded without them (`load(later=...)`), read on demand from
+    the version of the mentions file that was current with the links (opened with them)."""
+
+    def __init__(self) -> None:
+        self._read: Callable[[], None] | None = None
+
+    def read(self) -> None:
+        """Attach the mentions to the catalogue's links (once; later calls do nothing)."""
+        read, self._read = self._read, None
+        if read is not None:
+            read()
+
+    def close(self) -> None:
+        """Give up reading them (the file is closed)."""
+        self._read = None
+
+    def _defer(self, catalogue: Catalogue, f: TextIO, name: str, index: dict[str, Link]) -> None:
+        fd = os.dup(f.fileno())  # `f` is closed with its group; nothing was read from it yet
+        later = open(fd, encoding="utf-8-sig", newline="")  # closed by `read`, or at the end
+        weakref.finalize(self, later.close)
+
+        def read() -> None:
+            try:
+                with _no_field_limit():
+                    _read_mentions(catalogue, later, name, (), index=index)
+            except UnicodeDecodeError as exc:
+                raise CatalogueError(f"{name}: not UTF-8 ({exc})") from exc
+            finally:
+                later.close()
+
+        self._read = read
+        catalogue.mentions_left_out = None
+
+
 def load(
     path: Path | str = DEFAULT_CATALOGUE,
     mentions: bool | Collection[str] = True,
     migrate: bool = False,
+    later: LaterMentions | None = None,
 ) -> Catalogue:
     """The catalogue at `path` with its mentions; empty when the file does not exist.
 
     `mentions`: False reads none (for commands that do not show them), a collection of file
     names reads all but those files' (an extract that is about to replace them).  `migrate`
     (the caller holds the lock): a catalogue in the old format, its mentions in a column, is
-    saved in the new one at once, and a warning says so.
+    saved in the new one at once, and a warning says so.  `later` (with `mentions` True):
+    the mentions are read when `later.read()` is called (the links may be handed to a forked
+    helper first, which then has no copy of them to make).
     """
     path = Path(path)
     companion = mentions_path(path)
@@ -416,6 +456,8 @@ def load(
                 pass  # the old file's own column is the truth; a mentions file is stale
             elif mentions is False:
                 catalogue.mentions_left_out = None
+            elif later is not None and mentions is True and mention_file is not None:
+                later._defer(catalogue, mention_file, str(companion), index)
             elif mention_file is not None:
                 skip = () if mentions is True else frozenset(mentions)
                 _read_mentions(catalogue, mention_file, str(companion), skip, index=index)
@@ -460,6 +502,8 @@ def _records(
     first line.
     """
     lines = iter(f)
+    feed = _Feed(lines)
+    reader = csv.reader(feed, strict=True)  # one for every quoted row (each reads from `feed`)
     number = first - 1
     for text in lines:
         number += 1
@@ -473,14 +517,38 @@ def _records(
         else:
             if wanted is not None and _passable(text) and not wanted(text):
                 continue
-            reader = csv.reader(chain([text], lines), strict=True)
+            feed.pending = text
+            before = reader.line_num
             try:
-                row = [_unprotect(c) for c in next(reader)]
+                row = next(reader)
             except csv.Error as exc:
                 raise CatalogueError(f"{name}:{start}: {exc}") from exc
-            number += reader.line_num - 1
+            spanned = reader.line_num - before
+            if "'" in text or spanned > 1:  # a protected cell starts with ' (on some line)
+                row = [_unprotect(c) for c in row]
+            number += spanned - 1
         if row[0].strip() or "".join(row).strip():  # a blank or whitespace-only row is no row
             yield start, row
+
+
+class _Feed:
+    """The lines a csv reader reads: one put back (`pending`), then the file's next ones."""
+
+    __slots__ = ("lines", "pending")
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines = lines
+        self.pending: str | None = None
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        text = self.pending
+        if text is None:
+            return next(self.lines)
+        self.pending = None
+        return text
 
 
 # A row that ends on its line, as csv (strict) reads it: cells quoted whole, a quote inside doubled,

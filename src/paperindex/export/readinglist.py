@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ..cores import parts_halves
 from ..model import KIND_ORDER, Kind, Status
 from ..text import clean
 from .base import ExportContext, Exporter
@@ -316,6 +317,11 @@ def _markdown_lines(groups: list[Group], source: str) -> Iterator[str]:
     if timeline:
         out += ["", "## Timeline of the papers", "", *timeline]
     yield "\n".join(out)
+    yield from parts_halves(_topic_sections, groups, lambda g: len(g.infos))  # on both cores
+
+
+def _topic_sections(groups: Sequence[Group]) -> Iterator[str]:
+    """Each topic's section, a piece each (each made from its own group alone)."""
     for g in groups:
         out = ["", "", f"## {_heading(g.name)}", ""]  # the first joins it to what came before
         if g.description:

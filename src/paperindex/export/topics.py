@@ -44,6 +44,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..cores import map_halves
 from ..model import Kind
 from .view import LinkInfo
 
@@ -867,20 +868,27 @@ class Assignment:
 def assign(infos: Sequence[LinkInfo], rules: TopicRules) -> Assignment:
     """Every link's topic, giant topics split (see `split_topic`) unless curated: a topic
     people wrote into the catalogue is theirs to size."""
-    cache: dict[str, _Part] = {}  # the parts of the evidence recur: each is matched once
-    topics = [topic_of(info, rules, cache) for info in infos]
-    del cache
+    topics = map_halves(lambda part: _topics_of(part, rules), infos)  # on both cores
     limit = rules.split.limit(len(infos))
     members: dict[str, list[int]] = {}
     for i, topic in enumerate(topics):
         members.setdefault(topic, []).append(i)
     parents: dict[str, str] = {}
     taken = set(members)
-    for topic, indexes in members.items():
-        curated = all(infos[i].link.topic == topic for i in indexes)
-        if len(indexes) <= limit or curated:
-            continue
-        for sub, chosen in split_topic(topic, [infos[i] for i in indexes], limit, rules):
+    giants = [
+        (topic, indexes)
+        for topic, indexes in members.items()
+        if len(indexes) > limit and not all(infos[i].link.topic == topic for i in indexes)
+    ]
+
+    def split(some: Sequence[tuple[str, list[int]]]) -> list[list[tuple[str, list[int]]]]:
+        return [split_topic(t, [infos[i] for i in chosen], limit, rules) for t, chosen in some]
+
+    # each giant topic is split by itself: on both cores, the two halves about equal in links
+    shared = _balanced(giants)
+    splits = dict(zip((t for t, _ in shared), map_halves(split, shared, _size), strict=True))
+    for topic, indexes in giants:  # in order: a name taken twice is numbered in this order
+        for sub, chosen in splits[topic]:
             if sub != topic:
                 unique, n = sub, 1
                 while unique in taken:
@@ -891,6 +899,26 @@ def assign(infos: Sequence[LinkInfo], rules: TopicRules) -> Assignment:
                 for c in chosen:
                     topics[indexes[c]] = unique
     return Assignment(topics, parents)
+
+
+def _size(giant: tuple[str, list[int]]) -> int:
+    return len(giant[1])
+
+
+def _balanced(giants: list[tuple[str, list[int]]]) -> list[tuple[str, list[int]]]:
+    """`giants` in two runs of about equal size (largest first, each to the smaller run)."""
+    runs: tuple[list[tuple[str, list[int]]], list[tuple[str, list[int]]]] = ([], [])
+    sizes = [0, 0]
+    for giant in sorted(giants, key=_size, reverse=True):
+        smaller = 0 if sizes[0] <= sizes[1] else 1
+        runs[smaller].append(giant)
+        sizes[smaller] += len(giant[1])
+    return runs[0] + runs[1]
+
+
+def _topics_of(infos: Sequence[LinkInfo], rules: TopicRules) -> list[str]:
+    cache: dict[str, _Part] = {}  # the parts of the evidence recur: each is matched once
+    return [topic_of(info, rules, cache) for info in infos]
 
 
 def assign_topics(infos: Sequence[LinkInfo], rules: TopicRules) -> list[str]:

@@ -1,0 +1,234 @@
+"""Work shared with a forked helper (`paperindex.cores`), and the commands that use it: the same
+result as one process, whatever the helper does."""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from paperindex import catalogue as cat
+from paperindex import cores, files
+from paperindex.api import build, reading_list
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
+
+
+@pytest.fixture(autouse=True)
+def _small_work_is_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cores, "LEAST", 4)
+
+
+def _pids(items: Sequence[int]) -> list[tuple[int, int]]:
+    return [(i * i, os.getpid()) for i in items]
+
+
+def test_map_halves_gives_the_serial_result_with_the_second_half_from_a_helper() -> None:
+    result = cores.map_halves(_pids, range(10))
+    assert [r for r, _ in result] == [i * i for i in range(10)]
+    pids = [p for _, p in result]
+    assert pids[:5] == [os.getpid()] * 5
+    assert len(set(pids[5:])) == 1 and pids[5] != os.getpid()  # one helper, not this process
+    assert gc.get_freeze_count() == 0  # what the fork froze is back in the collector's reach
+
+
+def test_map_halves_cuts_where_half_the_weight_is_reached() -> None:
+    result = cores.map_halves(_pids, [10, 1, 1, 1, 1, 1, 1, 1], weight=lambda n: n)
+    pids = [p for _, p in result]
+    assert pids[0] == os.getpid() and set(pids[1:]) != {os.getpid()}
+
+
+def test_too_little_work_is_not_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cores, "LEAST", 100)
+    assert {p for _, p in cores.map_halves(_pids, range(10))} == {os.getpid()}
+
+
+def test_a_failing_helper_leaves_its_half_to_this_process() -> None:
+    parent = os.getpid()
+
+    def only_here(items: Sequence[int]) -> list[int]:
+        if os.getpid() != parent:
+            raise RuntimeError("the helper fails")
+        return [i + 1 for i in items]
+
+    assert cores.map_halves(only_here, list(range(10))) == list(range(1, 11))
+
+
+def test_an_error_is_raised_here_with_its_own_message() -> None:
+    def broken(items: Sequence[int]) -> list[int]:
+        if 7 in items:
+            raise ValueError("item 7 is bad")
+        return list(items)
+
+    with pytest.raises(ValueError, match="item 7 is bad"):
+        cores.map_halves(broken, list(range(10)))
+
+
+def test_no_helper_while_threads_run() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert {p for _, p in cores.map_halves(_pids, range(10))} == {os.getpid()}
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _lines(items: Sequence[str]) -> Iterator[str]:
+    for item in items:
+        yield f"{item}:{os.getpid()}\n"
+
+
+def test_parts_halves_yields_the_serial_text() -> None:
+    items = ["α", "b", "文", "d", "e", "f"]
+    text = "".join(cores.parts_halves(_lines, items))
+    lines = text.splitlines()
+    assert [line.split(":")[0] for line in lines] == items
+    assert {line.split(":")[1] for line in lines[:3]} == {str(os.getpid())}
+    assert str(os.getpid()) not in {line.split(":")[1] for line in lines[3:]}
+
+
+def test_parts_halves_renders_the_rest_itself_when_the_helper_fails() -> None:
+    parent = os.getpid()
+
+    def only_here(items: Sequence[str]) -> Iterator[str]:
+        if os.getpid() != parent:
+            raise RuntimeError("the helper fails")
+        yield from (f"{i}\n" for i in items)
+
+    assert "".join(cores.parts_halves(only_here, list("abcdef"))) == "a\nb\nc\nd\ne\nf\n"
+
+
+def test_parts_halves_closed_early_stops_its_helper(tmp_path: Path) -> None:
+    parent, pid_file = os.getpid(), tmp_path / "helper.pid"
+
+    def slow(items: Sequence[str]) -> Iterator[str]:
+        if os.getpid() != parent:
+            pid_file.write_text(str(os.getpid()), encoding="utf-8")
+            threading.Event().wait(60)  # the helper would run for a minute
+        yield from items
+
+    pieces = cores.parts_halves(slow, list("abcdef"))
+    assert next(pieces) == "a"
+    for _ in range(500):
+        if pid_file.exists() and pid_file.read_text(encoding="utf-8"):
+            break
+        threading.Event().wait(0.01)
+    helper = int(pid_file.read_text(encoding="utf-8"))
+    pieces.close()
+    with pytest.raises(ProcessLookupError):  # stopped and reaped
+        os.kill(helper, 0)
+
+
+# --- forked writes ------------------------------------------------------------------------------
+
+
+def test_forked_outputs_are_written_by_a_helper_and_renamed_together(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("old a", encoding="utf-8")
+
+    def pid_text() -> Iterator[str]:
+        yield f"made by {os.getpid()}"
+
+    files.atomic_write_parts([(a, pid_text), (b, ["b"])], forked=True)
+    assert a.read_text(encoding="utf-8") != f"made by {os.getpid()}"  # the helper's
+    assert a.read_text(encoding="utf-8").startswith("made by ")
+    assert b.read_text(encoding="utf-8") == "b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_a_failing_output_leaves_every_file_as_it_was(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("old a", encoding="utf-8")
+    b.write_text("old b", encoding="utf-8")
+
+    def broken() -> Iterator[str]:
+        yield "half"
+        raise RuntimeError("no more")
+
+    with pytest.raises(RuntimeError, match="no more"):  # raised here, after the helper failed
+        files.atomic_write_parts([(a, broken), (b, ["new b"])], forked=True)
+    assert a.read_text(encoding="utf-8") == "old a"
+    assert b.read_text(encoding="utf-8") == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]  # no temporary file
+
+    with pytest.raises(RuntimeError, match="no more"):  # this process's own output fails
+        files.atomic_write_parts([(b, lambda: ["new b"]), (a, broken())], forked=True)
+    assert (a.read_text(encoding="utf-8"), b.read_text(encoding="utf-8")) == ("old a", "old b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+# --- mentions read later, from the version read with the links ---------------------------------
+
+_LINKS = (
+    "key,kind,source,id,url\n"
+    "a,paper,arxiv,2301.00001,https://arxiv.org/abs/2301.00001\n"
+    "b,code,github,example-org/example-repo,https://github.com/example-org/example-repo\n"
+)
+_MENTIONS = (
+    "link,file,line\narxiv:2301.00001,notes.md,3\ngithub:code:example-org/example-repo,notes.md,4\n"
+)
+
+
+def test_later_mentions_come_from_the_version_opened_with_the_links(tmp_path: Path) -> None:
+    links = tmp_path / "links.csv"
+    links.write_text(_LINKS, encoding="utf-8")
+    (tmp_path / "mentions.csv").write_text(_MENTIONS, encoding="utf-8")
+    later = cat.LaterMentions()
+    catalogue = cat.load(links, later=later)
+    assert [len(link.mentions) for link in catalogue.links] == [0, 0]
+    newer = tmp_path / "newer.csv"  # another run replaces the file (by renaming, as it does)
+    newer.write_text("link,file,line\narxiv:2301.00001,other.md,9\n", encoding="utf-8")
+    os.replace(newer, tmp_path / "mentions.csv")
+    later.read()
+    assert [[(m.file, m.line) for m in link.mentions] for link in catalogue.links] == [
+        [("notes.md", 3)],
+        [("notes.md", 4)],
+    ]
+    later.read()  # once only
+    assert [len(link.mentions) for link in catalogue.links] == [1, 1]
+    assert catalogue.mentions_left_out == frozenset()
+
+
+# --- the commands: the same files as one process --------------------------------------------------
+
+
+def _catalogue(folder: Path, n: int) -> Path:
+    rows = ["key,kind,source,id,url,topic"]
+    mentions = ["link,file,line,section,label,context"]
+    for i in range(n):
+        ident = f"23{i // 100:02d}.{i % 100:05d}"
+        rows.append(f",paper,arxiv,{ident},https://arxiv.org/abs/{ident},")
+        topic = ("long context window", "mixture of experts", "reward model alignment")[i % 3]
+        mentions.append(
+            f'arxiv:{ident},notes.md,{i + 1},Section {i % 7},paper,"{topic} see {ident}"'
+        )
+    links = folder / "data" / "links.csv"
+    links.parent.mkdir(parents=True)
+    links.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "data" / "mentions.csv").write_text("\n".join(mentions) + "\n", encoding="utf-8")
+    return links
+
+
+def test_build_writes_what_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    links = _catalogue(tmp_path, 300)
+    monkeypatch.setattr(cores, "LEAST", 10)  # every step shared
+    build(tmp_path / "two", links, tmp_path / "none")
+    monkeypatch.setattr(files, "can_fork", lambda: False)
+    monkeypatch.setattr(cores, "can_fork", lambda: False)
+    build(tmp_path / "one", links, tmp_path / "none")
+    for name in ("references.bib", "READING_LIST.md"):
+        one = (tmp_path / "one" / name).read_bytes()
+        assert (tmp_path / "two" / name).read_bytes() == one and len(one) > 10_000
+    assert b"## Long context" in (tmp_path / "one" / "READING_LIST.md").read_bytes()
+    serial = reading_list(None, links, tmp_path / "none")
+    monkeypatch.undo()
+    monkeypatch.setattr(cores, "LEAST", 10)
+    assert reading_list(None, links, tmp_path / "none") == serial
