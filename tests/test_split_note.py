@@ -1,6 +1,7 @@
 """One large note scanned in two halves on two cores finds exactly what one process finds:
 citations (line, section, thread, label, excerpt), images and the report, wherever the cut
-falls; a note that is not clean UTF-8, turns binary after the cut, or a helper that fails,
+falls (the helper follows the line number and the code fence over the first half as scanning
+it would); a note that is not clean UTF-8, turns binary after the cut, or a helper that fails,
 sends garbage or read other bytes, is read whole instead, with the same result.
 
 The forks happen in a fresh single-threaded process (a subprocess), as on the command line;
@@ -12,7 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from paperindex.extract import forked
+from paperindex.extract.scanner import UNKNOWN, _Scanner
 
 from .conftest import ROOT
 
@@ -133,3 +138,23 @@ def test_a_note_split_in_two_finds_exactly_what_one_process_finds(tmp_path: Path
     assert run.returncode == 0, run.stderr
     said = run.stdout.split()
     assert said == ["OK", str(9 * 7)]
+
+
+_PIECES = st.sampled_from(
+    ["```", "````", "~~~", "~~~~", "``", " ", "   ", "    ", "\n", "\r\n", "\r", "# h", "D: q",
+     "(a) https://x.org/", "https://y.org/", "x", "`", "~", "\t", "python", "中"]
+)  # fmt: skip
+
+
+@given(blocks=st.lists(st.tuples(st.lists(_PIECES, max_size=40).map("".join), st.booleans())))
+def test_skipping_a_block_leaves_the_line_and_fence_that_scanning_it_leaves(
+    blocks: list[tuple[str, bool]],
+) -> None:
+    skipped, scanned = _Scanner("n.md"), _Scanner("n.md")
+    for text, continued in blocks:
+        skipped.skip(text, continued)
+        if text:  # as `feed` does
+            scanned._advance(text, continued)
+        assert (skipped.line_no, skipped.fence) == (scanned.line_no, scanned.fence)
+        if text:
+            assert skipped.section == skipped.thread == UNKNOWN

@@ -19,12 +19,12 @@ import stat
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from ..files import Digest, can_fork
 from ..model import Citation
 from . import forked
-from .scanner import _LAST_STOP, _SPLIT_CONTEXT, _Scanner
+from .scanner import _LAST_STOP, _SPLIT_CONTEXT, UNKNOWN, _Scanner
 
 NOTE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 BLOCK_CHARS = 1 << 20
@@ -339,9 +339,11 @@ def _split_note(f: _Hashed, name: str, keep_images: bool) -> tuple[list[Citation
     helper failed or read other bytes): then the caller reads it again from the start.
 
     Both halves cut the text into the same blocks (`_blocks`), and nothing carries from one
-    block to the next but the line number, section, fence and thread, which the helper follows
-    over the first half (`_Scanner.skip`) before scanning from the cut: so the citations are
-    those of one process scanning the whole file, byte for byte.
+    block to the next but the line number, section, fence and thread.  The helper follows the
+    line number and the fence over the first half (`_Scanner.skip`, at C speed) and scans from
+    the cut with the section and thread unknown; its citations before its first heading get
+    them here, where the first half was scanned.  So the citations are those of one process
+    scanning the whole file, byte for byte.
     """
     size = os.fstat(f.fileno()).st_size
     if size < SPLIT_BYTES or forked.processes() < 2 or not can_fork():
@@ -356,10 +358,12 @@ def _split_note(f: _Hashed, name: str, keep_images: bool) -> tuple[list[Citation
         scanner = _Scanner(name, keep_images)
         found: list[Citation] = []
         blocks = _blocks(_utf8_text(f, bad), BLOCK_CHARS)
+        at_cut = None  # where the helper's part starts: none if the text ended before
         for block in blocks:
             if bad[0]:  # not clean UTF-8: read whole, as such a file is
                 return None
             if _split_at(block, f.size, target):
+                at_cut = (scanner.line_no, scanner.fence)
                 break
             found.extend(scanner.feed(block.text, block.continued, block.left, block.right))
         blocks.close()
@@ -372,15 +376,29 @@ def _split_note(f: _Hashed, name: str, keep_images: bool) -> tuple[list[Citation
         if data is None:
             return None
         try:
-            digest, helper_bad, images, rows = pickle.loads(data)
+            digest, helper_bad, images, helper_at_cut, rows = pickle.loads(data)
             if helper_bad or f.digest is None or tuple(digest) != f.digest:
                 return None  # not clean UTF-8 after the cut, or the file changed meanwhile
-            found.extend(forked.citations_of(rows))
+            if helper_at_cut != at_cut:
+                return None  # cannot be (both read the same lines); checked all the same
+            found.extend(forked.citations_of(_known(rows, scanner)))
         except Exception:  # unreadable: read here instead
             return None
         return found, scanner.images + int(images)
     finally:
         forked.stop(child)
+
+
+def _known(rows: list[tuple[Any, ...]], scanner: _Scanner) -> list[tuple[Any, ...]]:
+    """The helper's citations (`forked.rows_of`) with the section and thread it did not know
+    (`UNKNOWN`) as `scanner` left them at the cut.  They are only in the citations before the
+    helper's first heading (which sets both): a run at the start of `rows`."""
+    section, thread = scanner.section, scanner.thread_excerpt()
+    for i, row in enumerate(rows):  # (kind, source, id, url, file, line, section, label, ...)
+        if row[6] != UNKNOWN:
+            break
+        rows[i] = (*row[:6], section, *row[7:9], thread if row[9] == UNKNOWN else row[9], *row[10:])
+    return rows
 
 
 class _Positional:
@@ -417,15 +435,16 @@ def _scan_second_half(fd: int, name: str, keep_images: bool, target: int) -> byt
     bad = [0]
     scanner = _Scanner(name, keep_images)
     found: list[Citation] = []
-    scanning = False
+    at_cut = None
     for block in _blocks(_utf8_text(f, bad), BLOCK_CHARS):
-        scanning = scanning or _split_at(block, f.size, target)
-        if scanning:
+        if at_cut is None and _split_at(block, f.size, target):
+            at_cut = (scanner.line_no, scanner.fence)
+        if at_cut is not None:
             found.extend(scanner.feed(block.text, block.continued, block.left, block.right))
         else:
             scanner.skip(block.text, block.continued)
     digest = f.finish()
-    result = (digest, bad[0], scanner.images, forked.rows_of(found))
+    result = (digest, bad[0], scanner.images, at_cut, forked.rows_of(found))
     return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
 
 

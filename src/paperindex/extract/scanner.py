@@ -243,11 +243,28 @@ class _Scanner:
         self.line_no = first_line + lines.count - 1
         return first_line, lines, changes
 
+    def thread_excerpt(self) -> str:
+        """The thread's excerpt as a citation on a later line records it."""
+        return _excerpt(self.thread, 0) if self.thread else ""
+
     def skip(self, text: str, continued: bool = False) -> None:
-        """Pass over a block another process scans: the state after it is what `feed` leaves
-        (the block must not be cut from the next one: see `reader._split_at`)."""
-        if text:
-            self._advance(text, continued)
+        """Pass over a block another process scans, for only what must be known exactly after
+        it: the line number and the open code fence (in C, but for the few fence lines).  The
+        section and thread become `UNKNOWN`: the process that scanned the block knows them."""
+        if not text:
+            return
+        first_line = self.line_no if continued else self.line_no + 1
+        count = text.count("\n") + (not text.endswith("\n")) if "\r" not in text else None
+        self.line_no = first_line + (_SplitLines(text).count if count is None else count) - 1
+        fence = self.fence
+        for marker in _fence_markers(text, continued):  # as `_structure` follows them
+            if not fence:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = ""
+        self.fence = fence
+        self.section = self.thread = UNKNOWN
+        self.thread_line = -1
 
     def feed(
         self, text: str, continued: bool = False, left: str = "", right: str = ""
@@ -349,6 +366,27 @@ class _Scanner:
 
 
 _FENCE_FIRST = frozenset("`~")
+_FENCE_RUNS = (re.compile("```"), re.compile("~~~"))
+UNKNOWN = "\0"
+"""The section and thread after `_Scanner.skip` (a NUL is never in a note's text)."""
+
+
+def _fence_markers(text: str, continued: bool) -> list[str]:
+    """The fence markers (```` ``` ````, `~~~~`, …) of the lines of `text` that `_structure`
+    reads as fences, in order: those that start a line after at most three spaces (the first
+    line only if it is not `continued`)."""
+    found = []
+    for literal in _FENCE_RUNS:
+        for m in literal.finditer(text):
+            pos = start = m.start()
+            while start > 0 and pos - start < 3 and text[start - 1] == " ":
+                start -= 1
+            if (text[start - 1] in "\n\r") if start else not continued:
+                found.append((start, _FENCE.match(text, start).group(1)))  # type: ignore[union-attr]
+    found.sort()
+    return [marker for _, marker in found]
+
+
 _THREAD_FIRST = frozenset("DQ")
 
 
