@@ -42,6 +42,20 @@ def test_map_halves_cuts_where_half_the_weight_is_reached() -> None:
     assert pids[0] == os.getpid() and set(pids[1:]) != {os.getpid()}
 
 
+@pytest.mark.parametrize("n", [4, 9, 10, 11, 37])
+def test_map_halves_in_runs_gives_the_serial_result_every_other_run_from_a_helper(n: int) -> None:
+    result = cores.map_halves(_pids, range(n), runs=4)
+    assert [r for r, _ in result] == [i * i for i in range(n)]
+    size = -(-n // 4)
+    here = [i // size % 2 == 0 for i in range(n)]
+    assert [p == os.getpid() for _, p in result] == here
+
+
+def test_an_even_cut_leaves_out_the_item_that_overshoots() -> None:
+    result = cores.map_halves(_pids, [30, 16, 1, 1, 24, 18, 5, 5], weight=lambda n: n)
+    assert [p == os.getpid() for _, p in result] == [True] * 4 + [False] * 4  # 48 and 52
+
+
 def test_too_little_work_is_not_shared(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cores, "LEAST", 100)
     assert {p for _, p in cores.map_halves(_pids, range(10))} == {os.getpid()}

@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from . import catalogue as cat
 from . import defaults
 from .catalogue.keys import assign_keys
 from .extract import ExtractResult, FileReport, display_name, extract_paths
-from .files import atomic_write_parts, locked
+from .files import ForkedPart, atomic_write_parts, locked
 from .model import Kind, Link, Status
 
 if TYPE_CHECKING:  # the export stage is imported when exporting: an extract never loads it
@@ -200,15 +200,21 @@ def pin_keys(
 
 
 def _keyed(
-    catalogue_path: Path, mentions: bool = True, later: cat.LaterMentions | None = None
+    catalogue_path: Path,
+    mentions: bool = True,
+    later: cat.LaterMentions | None = None,
+    on_lock: Callable[[], None] | None = None,
 ) -> tuple[cat.Catalogue, list[Link]]:
     """The catalogue with every link keyed (with its mentions, when asked for: now, or on
-    `later.read()`), and the links whose keys are provisional.
+    `later.read()`), and the links whose keys are provisional.  `on_lock` is called once the
+    lock is held, before the catalogue is read.
 
     Keys that are final are saved first (under the lock); provisional ones only live in memory,
     for this export.
     """
     with locked(catalogue_path, timeout=30):
+        if on_lock is not None:
+            on_lock()
         catalogue = cat.load(catalogue_path, mentions=mentions, migrate=True, later=later)
         if assign_keys(catalogue.links):
             cat.save(catalogue, catalogue_path)
@@ -442,42 +448,80 @@ def build(
     from .export.view import infos_for
 
     asked = [exporter(f) for f in dict.fromkeys(formats)]  # unknown formats fail first
-    # Those that need no mentions first: forked helpers write them (see below), and the
-    # mentions are read after the fork, so that the helpers do not share (and copy) them.
+    # Those that need no mentions first: forked helpers make them (see `_fork_alone`).
     writers = sorted(asked, key=lambda w: w.needs_mentions)
     out_dir, catalogue_path = Path(out_dir), Path(catalogue_path)
     mentions = any(w.needs_mentions for w in writers)
+    alone = [w for w in writers if not w.needs_mentions][: None if mentions else -1]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started: dict[int, ForkedPart] = {}
     later = cat.LaterMentions()
+
+    def fork_alone() -> None:
+        for n, w in enumerate(alone):
+            helper = ForkedPart.start(
+                out_dir / w.default_file,
+                partial(_alone, w, catalogue_path, metadata, topics_path, include_gone),
+            )
+            if helper is not None:
+                started[n] = helper
+
     try:
-        catalogue, provisional = _keyed(require_catalogue(catalogue_path), mentions, later)
+        required = require_catalogue(catalogue_path)
+        catalogue, provisional = _keyed(required, mentions, later, on_lock=fork_alone)
         infos = infos_for(catalogue.links, metadata)
         rules = _rules(catalogue_path, topics_path)
         context = ExportContext(catalogue_path.as_posix(), rules)
         current = _current(infos, include_gone)
-        out_dir.mkdir(parents=True, exist_ok=True)
         _say_provisional(provisional, len(infos))
         # each file is written as it is made (none held whole); all are renamed at the end
         made = [
             _made(w, current if getattr(w, "groups_by_topic", False) else infos, context, later)
             for w in writers
         ]
-        # those that need no mentions as calls: made by forked helpers (on the other core)
-        # while this process reads the mentions and makes the rest
         atomic_write_parts(
             [
-                (out_dir / w.default_file, partial(iter, m) if not w.needs_mentions else m)
+                (out_dir / w.default_file, partial(iter, m))
                 for w, m in zip(writers, made, strict=True)
             ],
-            forked=True,
+            started=started,
         )
     finally:
         later.close()
+        for helper in started.values():
+            helper.close()
     return BuildResult(
         files={w.name: out_dir / w.default_file for w in asked},
         entries=len(infos),
         provisional=[link.key for link in provisional],
         topics=rules.source,
     )
+
+
+def _alone(
+    writer: Exporter,
+    catalogue_path: Path,
+    metadata: Path | str,
+    topics_path: Path | str | None,
+    include_gone: bool,
+    out: TextIO,
+) -> None:
+    """What `build` writes with `writer` (one that needs no mentions), made by a helper forked
+    while `build` holds the catalogue's lock (so no other run changes it) from its own read of
+    the catalogue: the helper reads the links while `build` does, on the other core.  Keys as
+    `_keyed` gives them (`build` saves those that are final, which changes nothing here)."""
+    from .export import ExportContext
+    from .export.view import infos_for
+
+    catalogue = cat.load(catalogue_path, mentions=False)
+    assign_keys(catalogue.links)
+    assign_keys(catalogue.links, force=True)
+    infos = infos_for(catalogue.links, metadata)
+    context = ExportContext(catalogue_path.as_posix(), _rules(catalogue_path, topics_path))
+    grouped = getattr(writer, "groups_by_topic", False)
+    out.writelines(writer.parts(_current(infos, include_gone) if grouped else infos, context))
+    out.flush()
+    os.fsync(out.fileno())
 
 
 def _made(

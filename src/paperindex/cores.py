@@ -92,28 +92,51 @@ def map_halves(
     func: Callable[[Sequence[T]], list[R]],
     items: Sequence[T],
     weight: Callable[[T], int] | None = None,
+    runs: int = 1,
 ) -> list[R]:
-    """`func(items)`, computed as `func(first) + func(rest)` (`_halves`), `rest` by a forked
-    helper while this process computes `first`.  `func` must work item by item (each result
-    depends only on its item) and its results must pickle.  Under `LEAST` in weight (each
-    item 1 by default), no helper."""
+    """`func(items)`, computed in two shares, one by a forked helper while this process computes
+    the other.  `func` must work item by item (each result depends only on its item) and its
+    results must pickle.  The shares: the items before and from where half their weight is
+    reached (each item 1 by default); or, with `runs` > 1 (and no weight), `items` cut into
+    that many runs, every other run to the helper, which evens out work that varies along the
+    items.  Under `LEAST` in weight, no helper."""
+    if runs > 1 and weight is None:
+        if len(items) < max(LEAST, runs):
+            return func(items)
+        size = -(-len(items) // runs)
+        starts = range(0, len(items), size)
+        mine = [x for start in starts[0::2] for x in items[start : start + size]]
+        theirs = [x for start in starts[1::2] for x in items[start : start + size]]
+        first, second = _shared(func, mine, theirs)
+        out: list[R] = []
+        for n in range(len(starts)):
+            at = n // 2 * size  # where run n is in its share
+            out += (second if n % 2 else first)[at : at + size]
+        return out
     cut = _halves(items, weight)
     if cut is None:
         return func(items)
-    rest = items[cut:]
-    helper = _Helper(lambda f: pickle.dump(func(rest), f, pickle.HIGHEST_PROTOCOL))
-    try:
-        first = func(items[:cut])
-        done = helper.result()
-        second: list[R] = pickle.load(done) if done is not None else func(rest)
-    finally:
-        helper.close()
+    first, second = _shared(func, items[:cut], items[cut:])
     return first + second
 
 
+def _shared(
+    func: Callable[[Sequence[T]], list[R]], mine: Sequence[T], theirs: Sequence[T]
+) -> tuple[list[R], list[R]]:
+    """`func(mine)` here, `func(theirs)` by a forked helper (here, if it fails)."""
+    helper = _Helper(lambda f: pickle.dump(func(theirs), f, pickle.HIGHEST_PROTOCOL))
+    try:
+        first = func(mine)
+        done = helper.result()
+        second: list[R] = pickle.load(done) if done is not None else func(theirs)
+    finally:
+        helper.close()
+    return first, second
+
+
 def _halves(items: Sequence[T], weight: Callable[[T], int] | None) -> int | None:
-    """Where half the weight of `items` is reached (the items before are the first half), or
-    None when there is too little to share."""
+    """Where the second half starts: the cut that parts the weight of `items` most evenly
+    (0 < cut < len), or None when there is too little to share."""
     if weight is None:
         return len(items) // 2 if len(items) >= max(LEAST, 2) else None
     weights = [weight(item) for item in items]
@@ -121,9 +144,11 @@ def _halves(items: Sequence[T], weight: Callable[[T], int] | None) -> int | None
     if total < LEAST or len(items) < 2:
         return None
     cut, reached = 0, 0
-    while reached < total // 2:
+    while 2 * reached < total:
         reached += weights[cut]
         cut += 1
+    if cut > 1 and total - 2 * (reached - weights[cut - 1]) < 2 * reached - total:
+        cut -= 1  # the half is nearer without the last item taken
     return min(cut, len(items) - 1)
 
 

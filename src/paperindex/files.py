@@ -60,6 +60,7 @@ def atomic_write_parts(
     temp_as: Path | None = None,
     *,
     forked: bool = False,
+    started: dict[int, ForkedPart] | None = None,
 ) -> None:
     """Each output's text, piece by piece (never held whole), to a temporary file beside it,
     flushed to disk; then each renamed over its file: a reader or a crash sees each file old or
@@ -69,13 +70,15 @@ def atomic_write_parts(
     An output's pieces may come from a call, made when that file is written.  `forked`: every
     output but the last that comes from a call is made by a forked helper (`ForkedPart`), on
     another core, while this process makes the others; one whose helper fails (or cannot be
-    forked) is made here afterwards, so its error is raised here as in a serial run."""
-    helpers: dict[int, ForkedPart] = {}
+    forked) is made here afterwards, so its error is raised here as in a serial run.
+    `started`: helpers already writing outputs (by index; taken over, and closed in the end),
+    for which `outputs` gives what to make here if they fail."""
+    helpers: dict[int, ForkedPart] = dict(started or {})
     made: dict[int, str] = {}  # each output's temporary file, until it is renamed
     try:
         if forked:
             for n, (path, parts) in enumerate(outputs[:-1]):
-                if callable(parts):
+                if callable(parts) and n not in helpers:
                     helper = ForkedPart.start(path, partial(_write_synced, parts))
                     if helper is not None:
                         helpers[n] = helper

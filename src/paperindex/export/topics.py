@@ -868,7 +868,8 @@ class Assignment:
 def assign(infos: Sequence[LinkInfo], rules: TopicRules) -> Assignment:
     """Every link's topic, giant topics split (see `split_topic`) unless curated: a topic
     people wrote into the catalogue is theirs to size."""
-    topics = map_halves(lambda part: _topics_of(part, rules), infos)  # on both cores
+    # on both cores, in runs (the cost of a link varies along the catalogue: a note at a time)
+    topics = map_halves(lambda part: _topics_of(part, rules), infos, runs=16)
     limit = rules.split.limit(len(infos))
     members: dict[str, list[int]] = {}
     for i, topic in enumerate(topics):
