@@ -55,10 +55,10 @@ def is_decoration(url: str) -> bool:
     GitHub Actions, Codecov, the Hugging Face "paper page" badge) or in `badge` itself
     (Read the Docs).
     """
-    rest = url.split("://", 1)[-1]
+    scheme = url.find("://")
+    rest = url[scheme + 3 :] if scheme >= 0 else url
     found = _HOST.match(rest)
-    host = found.group(1).lower().removeprefix("www.") if found else ""
-    if host in BADGE_HOSTS or host.split(".", 1)[0] in _BADGE_HOST_LABELS:
+    if _badge_host(found.group(1) if found else ""):
         return True
     if "badge" not in rest.lower():  # the path must say it: most URLs stop here
         return False
@@ -72,3 +72,10 @@ def is_decoration(url: str) -> bool:
     if last in ("badge", "badges"):
         return True
     return last.endswith(_IMAGE_SUFFIXES) and any("badge" in s for s in segments)
+
+
+@lru_cache(maxsize=1024)  # hosts repeat far more than URLs
+def _badge_host(host: str) -> bool:
+    """Whether `host` (as cited) serves only badges, charts and counters."""
+    host = host.lower().removeprefix("www.")
+    return host in BADGE_HOSTS or host.split(".", 1)[0] in _BADGE_HOST_LABELS

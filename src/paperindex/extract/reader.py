@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, Protocol
 from ..files import Digest, can_fork
 from ..model import Citation
 from . import forked
-from .scanner import _LAST_STOP, _SPLIT_CONTEXT, UNKNOWN, _Scanner
+from .scanner import _SPLIT_CONTEXT, UNKNOWN, _Scanner, last_stop
 
 NOTE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 BLOCK_CHARS = 1 << 20
@@ -114,7 +114,7 @@ def _blocks(pieces: Iterable[str], size: int = BLOCK_CHARS) -> Generator[_Block]
                 yield _Block(pending[:cut], continued, left)
                 pending, continued, left = pending[cut:], False, ""
                 continue
-            stop = _LAST_STOP.match(pending, 0, size)
+            stop = last_stop().match(pending, 0, size)
             cut = stop.end() if stop else size
             block = pending[:cut]
             yield _Block(block, continued, left, pending[cut : cut + _SPLIT_CONTEXT])
