@@ -61,12 +61,14 @@ def readable_key(link: Link) -> str:
 
 def proposed_key(link: Link, force: bool = False) -> str | None:
     """The key `link` should get now, or None while it should wait for metadata."""
-    authors, year, title = link.display_authors, link.display_year, link.display_title
-    if link.kind is Kind.PAPER and authors and year and title:
-        return paper_key(authors.split("; "), year, title)
-    if site_for(link.source).key_waits_for_metadata and not force:
+    if link.kind is Kind.PAPER:
+        authors, year, title = link.display_authors, link.display_year, link.display_title
+        if authors and year and title:
+            return paper_key(authors.split("; "), year, title)
+    site = site_for(link.source)
+    if site.key_waits_for_metadata and not force:
         return None
-    return readable_key(link)
+    return site.readable_key(link)
 
 
 def _suffix(n: int) -> str:
@@ -87,6 +89,10 @@ def unique_key(base: str, taken: set[str], tried: dict[str, int] | None = None) 
     """
     folded = base.casefold()
     n = tried.get(folded, 0) if tried is not None else 0
+    if not n and folded not in taken:  # the common case: the base itself is free
+        if tried is not None:
+            tried[folded] = 0
+        return base
     while (base + _suffix(n)).casefold() in taken:
         n += 1
     if tried is not None:

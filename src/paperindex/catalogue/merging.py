@@ -50,23 +50,25 @@ def merge(
     # (kind, source, id) -> the new mentions of the row it lands on, without recomputing its
     # identity key: a citation of an alias (a DOI of a merged work) shares its row's list
     rows: dict[tuple[object, ...], list[Mention]] = {}
+    row_of, add, added = rows.get, links.append, summary.added.append
     for citation in citations:
-        found = rows.get(citation[:3])
+        row = citation[:3]
+        found = row_of(row)
         if found is None:
             kind, source, ident_id, url, _ = citation
             ident = identity_key(kind, source, ident_id)
             link = index.get(ident)
             if link is None:
                 link = Link(kind=kind, source=source, id=ident_id, url=url)
-                links.append(link)
+                add(link)
                 index[ident] = link
-                summary.added.append(link)
+                added(link)
                 found = fresh[id(link)] = link.mentions
             else:
                 found = fresh.get(id(link))
                 if found is None:
                     found = fresh[id(link)] = []
-            rows[citation[:3]] = found
+            rows[row] = found
         found.append(citation[4])
     for i in range(old):
         link = links[i]
