@@ -8,12 +8,14 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from paperindex import catalogue as cat
 from paperindex import cores, files
 from paperindex.api import build, reading_list
+from paperindex.export import topics
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
 
@@ -27,49 +29,59 @@ def _pids(items: Sequence[int]) -> list[tuple[int, int]]:
     return [(i * i, os.getpid()) for i in items]
 
 
-def test_map_halves_gives_the_serial_result_with_the_second_half_from_a_helper() -> None:
-    result = cores.map_halves(_pids, range(10))
-    assert [r for r, _ in result] == [i * i for i in range(10)]
+def test_map_shared_gives_the_serial_result_with_chunks_from_a_helper() -> None:
+    def slow(items: Sequence[int]) -> list[tuple[int, int]]:
+        threading.Event().wait(0.01)  # long enough that both take chunks
+        return _pids(items)
+
+    result = cores.map_shared(slow, range(40), chunk=2)
+    assert [r for r, _ in result] == [i * i for i in range(40)]
     pids = [p for _, p in result]
-    assert pids[:5] == [os.getpid()] * 5
-    assert len(set(pids[5:])) == 1 and pids[5] != os.getpid()  # one helper, not this process
+    assert os.getpid() in pids and len(set(pids)) == 2  # this process and one helper
+    assert all(pids[n] == pids[n + 1] for n in range(0, 40, 2))  # a chunk is one process's
     assert gc.get_freeze_count() == 0  # what the fork froze is back in the collector's reach
 
 
-def test_map_halves_cuts_where_half_the_weight_is_reached() -> None:
-    result = cores.map_halves(_pids, [10, 1, 1, 1, 1, 1, 1, 1], weight=lambda n: n)
-    pids = [p for _, p in result]
-    assert pids[0] == os.getpid() and set(pids[1:]) != {os.getpid()}
+def test_meanwhile_is_done_here_while_the_helper_takes_the_chunks() -> None:
+    seen: list[int] = []
+
+    def meanwhile() -> None:
+        seen.append(os.getpid())
+        threading.Event().wait(0.5)
+
+    result = cores.map_shared(_pids, range(40), chunk=2, meanwhile=meanwhile)
+    assert seen == [os.getpid()]
+    assert [r for r, _ in result] == [i * i for i in range(40)]
+    assert {p for _, p in result} == {result[0][1]} != {os.getpid()}  # the helper took all
 
 
-@pytest.mark.parametrize("n", [4, 9, 10, 11, 37])
-def test_map_halves_in_runs_gives_the_serial_result_every_other_run_from_a_helper(n: int) -> None:
-    result = cores.map_halves(_pids, range(n), runs=4)
-    assert [r for r, _ in result] == [i * i for i in range(n)]
-    size = -(-n // 4)
-    here = [i // size % 2 == 0 for i in range(n)]
-    assert [p == os.getpid() for _, p in result] == here
-
-
-def test_an_even_cut_leaves_out_the_item_that_overshoots() -> None:
-    result = cores.map_halves(_pids, [30, 16, 1, 1, 24, 18, 5, 5], weight=lambda n: n)
-    assert [p == os.getpid() for _, p in result] == [True] * 4 + [False] * 4  # 48 and 52
+def test_too_many_chunks_are_made_larger(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cores, "_TOKENS", 4)
+    assert [r for r, _ in cores.map_shared(_pids, range(10))] == [i * i for i in range(10)]
 
 
 def test_too_little_work_is_not_shared(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cores, "LEAST", 100)
-    assert {p for _, p in cores.map_halves(_pids, range(10))} == {os.getpid()}
+    assert {p for _, p in cores.map_shared(_pids, range(10))} == {os.getpid()}
+    assert {p for _, p in cores.map_shared(_pids, range(10), weight=99)} == {os.getpid()}
+    assert len({p for _, p in cores.map_shared(_slow_pids, range(10), weight=100)}) == 2
 
 
-def test_a_failing_helper_leaves_its_half_to_this_process() -> None:
+def _slow_pids(items: Sequence[int]) -> list[tuple[int, int]]:
+    threading.Event().wait(0.02)
+    return _pids(items)
+
+
+def test_a_failing_helper_leaves_its_chunks_to_this_process() -> None:
     parent = os.getpid()
 
     def only_here(items: Sequence[int]) -> list[int]:
         if os.getpid() != parent:
             raise RuntimeError("the helper fails")
+        threading.Event().wait(0.01)
         return [i + 1 for i in items]
 
-    assert cores.map_halves(only_here, list(range(10))) == list(range(1, 11))
+    assert cores.map_shared(only_here, list(range(20))) == list(range(1, 21))
 
 
 def test_an_error_is_raised_here_with_its_own_message() -> None:
@@ -79,7 +91,13 @@ def test_an_error_is_raised_here_with_its_own_message() -> None:
         return list(items)
 
     with pytest.raises(ValueError, match="item 7 is bad"):
-        cores.map_halves(broken, list(range(10)))
+        cores.map_shared(broken, list(range(10)))
+    with pytest.raises(ValueError, match="meanwhile fails"):
+        cores.map_shared(broken, list(range(6)), meanwhile=_fail)
+
+
+def _fail() -> None:
+    raise ValueError("meanwhile fails")
 
 
 def test_no_helper_while_threads_run() -> None:
@@ -87,7 +105,7 @@ def test_no_helper_while_threads_run() -> None:
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert {p for _, p in cores.map_halves(_pids, range(10))} == {os.getpid()}
+        assert {p for _, p in cores.map_shared(_slow_pids, range(10))} == {os.getpid()}
     finally:
         stop.set()
         thread.join()
@@ -137,6 +155,15 @@ def test_parts_halves_closed_early_stops_its_helper(tmp_path: Path) -> None:
     pieces.close()
     with pytest.raises(ProcessLookupError):  # stopped and reaped
         os.kill(helper, 0)
+
+
+def test_an_even_cut_leaves_out_the_item_that_overshoots() -> None:
+    def lines(items: Sequence[int]) -> Iterator[str]:
+        yield from (f"{n}:{os.getpid()}\n" for n in items)
+
+    text = "".join(cores.parts_halves(lines, [30, 16, 1, 1, 24, 18, 5, 5], weight=lambda n: n))
+    here = [line.endswith(f":{os.getpid()}") for line in text.splitlines()]
+    assert here == [True] * 4 + [False] * 4  # 48 and 52
 
 
 # --- forked writes ------------------------------------------------------------------------------
@@ -246,3 +273,20 @@ def test_build_writes_what_one_process_writes(
     monkeypatch.undo()
     monkeypatch.setattr(cores, "LEAST", 10)
     assert reading_list(None, links, tmp_path / "none") == serial
+
+
+def test_build_shares_the_topics_with_a_helper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    links = _catalogue(tmp_path, 300)
+    monkeypatch.setattr(cores, "LEAST", 10)
+    calls: list[int] = []
+    real = cores.map_shared
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(len(args[1]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(topics, "map_shared", counted)
+    build(tmp_path / "out", links, tmp_path / "none")
+    assert calls[0] == 300  # every link's topic, in chunks of 16

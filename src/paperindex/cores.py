@@ -1,11 +1,11 @@
 """Work shared with a forked helper, so that a command uses both cores of a small machine.
 
-The helper is a fork of this process: it sees every object as it is, computes its half, leaves
-its result in an unlinked temporary file and exits with `os._exit` (never through the caller's
-`finally` blocks, which would release locks it shares).  Nothing here changes a result: a half
-is computed exactly as the whole would be, and when no helper can be forked (threads running,
-no `os.fork`) or the helper fails, this process computes that half itself, so an error is
-raised here, with its usual message, as in a serial run.
+The helper is a fork of this process: it sees every object as it is, takes chunks of the work
+in turn with this process, leaves its results in an unlinked temporary file and exits with
+`os._exit` (never through the caller's `finally` blocks, which would release locks it
+shares).  Nothing here changes a result: a chunk is computed exactly as in one process, and
+when no helper can be forked (threads running, no `os.fork`) or the helper fails, this process
+computes what it left, so an error is raised here, with its usual message, as in a serial run.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from typing import IO, TypeVar
 
 from .files import can_fork
 
+_CHUNK = 1 << 20
 T = TypeVar("T")
 R = TypeVar("R")
 
-_CHUNK = 1 << 20
 LEAST = 20_000
 """The least work worth a helper, in items (or weight): a fork takes about 10 ms, and every
 page either process then writes is copied."""
+_TOKENS = 16_384  # chunks at most: their tokens fit in a pipe (64 KB) before anyone reads
 
 
 class _Helper:
@@ -88,50 +89,59 @@ class _Helper:
             self.file = None
 
 
-def map_halves(
+def map_shared(
     func: Callable[[Sequence[T]], list[R]],
     items: Sequence[T],
-    weight: Callable[[T], int] | None = None,
-    runs: int = 1,
+    chunk: int = 1,
+    meanwhile: Callable[[], object] | None = None,
+    weight: int | None = None,
 ) -> list[R]:
-    """`func(items)`, computed in two shares, one by a forked helper while this process computes
-    the other.  `func` must work item by item (each result depends only on its item) and its
-    results must pickle.  The shares: the items before and from where half their weight is
-    reached (each item 1 by default); or, with `runs` > 1 (and no weight), `items` cut into
-    that many runs, every other run to the helper, which evens out work that varies along the
-    items.  Under `LEAST` in weight, no helper."""
-    if runs > 1 and weight is None:
-        if len(items) < max(LEAST, runs):
-            return func(items)
-        size = -(-len(items) // runs)
-        starts = range(0, len(items), size)
-        mine = [x for start in starts[0::2] for x in items[start : start + size]]
-        theirs = [x for start in starts[1::2] for x in items[start : start + size]]
-        first, second = _shared(func, mine, theirs)
-        out: list[R] = []
-        for n in range(len(starts)):
-            at = n // 2 * size  # where run n is in its share
-            out += (second if n % 2 else first)[at : at + size]
-        return out
-    cut = _halves(items, weight)
-    if cut is None:
+    """`func(items)`, computed a `chunk` of items at a time by this process and a forked
+    helper, each taking the next chunk when done with its last (the work is shared evenly
+    however its cost varies; put the costliest items first).  `meanwhile`, when given, is
+    called here first, while the helper starts on the chunks.  `func` must work item by item
+    and its results must pickle.  Under `LEAST` in `weight` (default: the number of items),
+    no helper; chunks a failed helper took are computed here."""
+    chunk = max(chunk, 1, -(-len(items) // _TOKENS))
+    chunks = -(-len(items) // chunk)
+    if (len(items) if weight is None else weight) < LEAST or chunks < 2:
+        if meanwhile is not None:
+            meanwhile()
         return func(items)
-    first, second = _shared(func, items[:cut], items[cut:])
-    return first + second
-
-
-def _shared(
-    func: Callable[[Sequence[T]], list[R]], mine: Sequence[T], theirs: Sequence[T]
-) -> tuple[list[R], list[R]]:
-    """`func(mine)` here, `func(theirs)` by a forked helper (here, if it fails)."""
-    helper = _Helper(lambda f: pickle.dump(func(theirs), f, pickle.HIGHEST_PROTOCOL))
+    tokens_in, tokens_out = os.pipe()  # the chunks not yet taken: two bytes each
     try:
-        first = func(mine)
-        done = helper.result()
-        second: list[R] = pickle.load(done) if done is not None else func(theirs)
+        os.write(tokens_out, b"".join(n.to_bytes(2, "big") for n in range(chunks)))
     finally:
+        os.close(tokens_out)  # once all are taken, a read gets b"": the end
+    done: dict[int, list[R]] = {}
+
+    def take(out: Callable[[int, list[R]], None]) -> None:
+        while len(token := os.read(tokens_in, 2)) == 2:
+            n = int.from_bytes(token, "big")
+            out(n, func(items[n * chunk : (n + 1) * chunk]))
+
+    def helper_work(f: IO[bytes]) -> None:
+        take(lambda n, result: pickle.dump((n, result), f, pickle.HIGHEST_PROTOCOL))
+
+    helper = _Helper(helper_work)
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        take(done.__setitem__)
+        theirs = helper.result()
+        if theirs is not None:
+            with contextlib.suppress(EOFError):
+                while True:
+                    n, result = pickle.load(theirs)
+                    done[n] = result
+    finally:
+        os.close(tokens_in)
         helper.close()
-    return first, second
+    out: list[R] = []
+    for n in range(chunks):  # a failed helper's chunks are missing: computed here
+        found = done.get(n)
+        out += found if found is not None else func(items[n * chunk : (n + 1) * chunk])
+    return out
 
 
 def _halves(items: Sequence[T], weight: Callable[[T], int] | None) -> int | None:

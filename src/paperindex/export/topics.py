@@ -44,7 +44,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..cores import map_halves
+from ..cores import map_shared
 from ..model import Kind
 from .view import LinkInfo
 
@@ -867,9 +867,10 @@ class Assignment:
 
 def assign(infos: Sequence[LinkInfo], rules: TopicRules) -> Assignment:
     """Every link's topic, giant topics split (see `split_topic`) unless curated: a topic
-    people wrote into the catalogue is theirs to size."""
-    # on both cores, in runs (the cost of a link varies along the catalogue: a note at a time)
-    topics = map_halves(lambda part: _topics_of(part, rules), infos, runs=16)
+    people wrote into the catalogue is theirs to size.  The work is shared with a forked
+    helper (`cores.map_shared`)."""
+    chunk = max(16, len(infos) // 64)  # the last chunks even out the two shares
+    topics = map_shared(lambda part: _topics_of(part, rules), infos, chunk)
     limit = rules.split.limit(len(infos))
     members: dict[str, list[int]] = {}
     for i, topic in enumerate(topics):
@@ -885,9 +886,10 @@ def assign(infos: Sequence[LinkInfo], rules: TopicRules) -> Assignment:
     def split(some: Sequence[tuple[str, list[int]]]) -> list[list[tuple[str, list[int]]]]:
         return [split_topic(t, [infos[i] for i in chosen], limit, rules) for t, chosen in some]
 
-    # each giant topic is split by itself: on both cores, the two halves about equal in links
-    shared = _balanced(giants)
-    splits = dict(zip((t for t, _ in shared), map_halves(split, shared, _size), strict=True))
+    # each giant topic is split by itself, the largest first, shared with a forked helper
+    largest = sorted(giants, key=_size, reverse=True)
+    done = map_shared(split, largest, weight=sum(map(_size, giants)))
+    splits = dict(zip((t for t, _ in largest), done, strict=True))
     for topic, indexes in giants:  # in order: a name taken twice is numbered in this order
         for sub, chosen in splits[topic]:
             if sub != topic:
@@ -904,17 +906,6 @@ def assign(infos: Sequence[LinkInfo], rules: TopicRules) -> Assignment:
 
 def _size(giant: tuple[str, list[int]]) -> int:
     return len(giant[1])
-
-
-def _balanced(giants: list[tuple[str, list[int]]]) -> list[tuple[str, list[int]]]:
-    """`giants` in two runs of about equal size (largest first, each to the smaller run)."""
-    runs: tuple[list[tuple[str, list[int]]], list[tuple[str, list[int]]]] = ([], [])
-    sizes = [0, 0]
-    for giant in sorted(giants, key=_size, reverse=True):
-        smaller = 0 if sizes[0] <= sizes[1] else 1
-        runs[smaller].append(giant)
-        sizes[smaller] += len(giant[1])
-    return runs[0] + runs[1]
 
 
 def _topics_of(infos: Sequence[LinkInfo], rules: TopicRules) -> list[str]:
