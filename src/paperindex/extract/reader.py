@@ -3,7 +3,9 @@ the scanner blocks of text small enough to bound memory.
 
 One bad input never stops a run: it is skipped and reported by name (`FileReport.error` says
 whether that was an error or policy).  A file is read once, in fixed-size byte chunks decoded as
-they stream (a NUL anywhere makes it binary); it is re-read only to decode it as GB18030.
+they stream (a NUL anywhere makes it binary); it is re-read only to decode it as GB18030.  A
+large file, when no helper scans other files, is scanned in two halves on two cores: a forked
+helper reads it too and scans from a cut (`_split_note`).
 """
 
 from __future__ import annotations
