@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from paperindex.extract import forked
 from paperindex.extract.reader import iter_note_files
 
@@ -163,6 +165,20 @@ def test_the_plan_splits_by_bytes_and_only_when_worth_it(tmp_path: Path) -> None
         return
     assert 0 < cuts[0] < len(notes)
     assert cuts == sorted(set(cuts))
+
+
+def test_a_file_holding_most_of_the_text_is_split_rather_than_given_a_helper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _corpus(tmp_path)
+    (folder / "big.md").write_text(A * 20_000, encoding="utf-8")  # most of the bytes
+    notes = list(iter_note_files([folder]))
+    if forked.processes() < 2:
+        return
+    monkeypatch.setattr(forked, "SPLIT_BYTES", 10**12)  # too small to split: runs of files
+    assert forked.plan(notes, min_bytes=0) != []
+    monkeypatch.setattr(forked, "SPLIT_BYTES", 1_000_000)
+    assert forked.plan(notes, min_bytes=0) == []  # no helper for other files: it is split
 
 
 SAVE = """

@@ -58,7 +58,7 @@ from paperindex.extract import forked, reader
 from paperindex.extract.reader import extract_paths
 
 folder = Path(sys.argv[1])
-reader.READ_BYTES, reader.BLOCK_CHARS, reader.SPLIT_BYTES = 997, 1200, 0
+reader.READ_BYTES, reader.BLOCK_CHARS, forked.SPLIT_BYTES = 997, 1200, 0
 parent = os.getpid()
 received = []
 real_citations_of = forked.citations_of

@@ -37,6 +37,9 @@ if TYPE_CHECKING:  # the reader imports this module (when it scans)
 MIN_BYTES = 2_000_000
 """Less text than this in all is scanned in one process: a helper would cost more than it
 saves."""
+SPLIT_BYTES = 4_000_000
+"""A file this large, read while no helper scans other files, is scanned in two halves, one
+by a forked helper (`reader._split_note`): with less, the fork costs more than it saves."""
 MAX_PROCESSES = 4
 _LEAD = 1.06
 """This process's share of the text over an even split: it rebuilds the helpers' citations
@@ -60,7 +63,8 @@ def processes() -> int:
 def plan(notes: Sequence[NoteFile], min_bytes: int | None = None) -> list[int]:
     """Where to cut `notes` into runs, one per process (this one first): the indexes where each
     run after the first starts; none when it is not worth a helper (less text than `min_bytes`,
-    default `MIN_BYTES`) or not safe to fork."""
+    default `MIN_BYTES`), not safe to fork, or one file holds most of the text (runs of whole
+    files cannot share it out: that file is split instead, see `reader._split_note`)."""
     if not can_fork():
         return []
     sizes = []
@@ -73,6 +77,8 @@ def plan(notes: Sequence[NoteFile], min_bytes: int | None = None) -> list[int]:
     total = sum(sizes)
     count = min(processes(), sum(1 for s in sizes if s))
     if count < 2 or total < (MIN_BYTES if min_bytes is None else min_bytes):
+        return []
+    if 2 * max(sizes) > total and max(sizes) >= SPLIT_BYTES:
         return []
     first = total / count * _LEAD
     rest = (total - first) / (count - 1)

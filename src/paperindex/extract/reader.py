@@ -321,9 +321,6 @@ def _decoded_note(
     return found
 
 
-SPLIT_BYTES = 4_000_000
-"""A file this large, read while no helper scans other files, is scanned in two halves, one
-forked: less and the fork costs more than it saves."""
 _OWN_SHARE = 0.6
 """The share of a split file's bytes scanned here (before the cut)."""
 
@@ -348,7 +345,7 @@ def _split_note(f: _Hashed, name: str, keep_images: bool) -> tuple[list[Citation
     scanning the whole file, byte for byte.
     """
     size = os.fstat(f.fileno()).st_size
-    if size < SPLIT_BYTES or forked.processes() < 2 or not can_fork():
+    if size < forked.SPLIT_BYTES or forked.processes() < 2 or not can_fork():
         return None
     target = int(size * _OWN_SHARE)
     fd = f.fileno()
