@@ -15,12 +15,11 @@ import contextlib
 import gc
 import os
 import pickle
-import signal
 import tempfile
 from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import IO, TypeVar
 
-from .files import can_fork
+from .files import can_fork, fork_helper, stop_helper
 
 _CHUNK = 1 << 20
 T = TypeVar("T")
@@ -45,22 +44,17 @@ class _Helper:
         # collection writes to every object it visits, and each page written is then copied
         # (in both processes: the memory they share is copy-on-write).
         gc.freeze()
-        try:
-            pid = os.fork()
-        except OSError:
+
+        def run() -> None:
+            gc.disable()  # short-lived: what it allocates is freed at its exit
+            write(file)
+            file.flush()
+
+        pid = fork_helper(run)
+        if not pid:
             gc.unfreeze()
             file.close()
             return
-        if pid == 0:  # the helper: write, leave; never return into the caller
-            code = 1
-            try:
-                gc.disable()  # short-lived: what it allocates is freed at its exit
-                signal.signal(signal.SIGINT, signal.SIG_DFL)  # interrupted with its parent
-                write(file)
-                file.flush()
-                code = 0
-            finally:
-                os._exit(code)
         self.file, self.pid = file, pid
 
     def result(self) -> IO[bytes] | None:
@@ -78,10 +72,7 @@ class _Helper:
     def close(self) -> None:
         """Stop the helper if it still runs; drop its file."""
         if self.pid:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(self.pid, 0)
+            stop_helper(self.pid)
             self.pid = 0
             gc.unfreeze()
         if self.file is not None:

@@ -197,6 +197,33 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
+def fork_helper(run: Callable[[], None]) -> int:
+    """Fork a helper that calls `run` and leaves with `os._exit` (0 when `run` returned, 1 when
+    it raised), never through the caller's `finally` blocks (which would release a lock it
+    shares); its pid, or 0 when none could be forked."""
+    try:
+        pid = os.fork()
+    except OSError:
+        return 0
+    if pid == 0:  # the helper: never returns into the caller
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # interrupted with its parent
+            run()
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+def stop_helper(pid: int) -> None:
+    """Stop a forked helper if it still runs, and reap it."""
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
+
+
 class ForkedPart:
     """The end of a file, written by a forked helper while this process writes the start.
 
@@ -217,22 +244,16 @@ class ForkedPart:
             return None
         main.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=_temp_prefix(main), suffix=".tmp", dir=main.parent)
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(fd)
+
+        def run() -> None:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                write(f)
+
+        pid = fork_helper(run)
+        os.close(fd)
+        if not pid:
             os.unlink(name)
             return None
-        if pid == 0:  # the helper: write, leave; never return into the caller
-            code = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)  # interrupted with its parent
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                    write(f)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(fd)
         return cls(pid, Path(name))
 
     def append_to(self, out: TextIO) -> bool:
@@ -257,10 +278,7 @@ class ForkedPart:
     def close(self) -> None:
         """Stop the helper if it still runs; remove its file."""
         if self.pid:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(self.pid, 0)
+            stop_helper(self.pid)
             self.pid = 0
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
