@@ -870,7 +870,9 @@ def assign(infos: Sequence[LinkInfo], rules: TopicRules) -> Assignment:
     people wrote into the catalogue is theirs to size.  The work is shared with a forked
     helper (`cores.map_shared`)."""
     chunk = max(16, len(infos) // 64)  # the last chunks even out the two shares
-    topics = map_shared(lambda part: _topics_of(part, rules), infos, chunk)
+    cache: dict[str, _Part] = {}  # the parts of the evidence recur: each matched once a process
+    topics = map_shared(lambda part: [topic_of(i, rules, cache) for i in part], infos, chunk)
+    cache.clear()  # (its memory, for what follows)
     limit = rules.split.limit(len(infos))
     members: dict[str, list[int]] = {}
     for i, topic in enumerate(topics):
@@ -906,11 +908,6 @@ def assign(infos: Sequence[LinkInfo], rules: TopicRules) -> Assignment:
 
 def _size(giant: tuple[str, list[int]]) -> int:
     return len(giant[1])
-
-
-def _topics_of(infos: Sequence[LinkInfo], rules: TopicRules) -> list[str]:
-    cache: dict[str, _Part] = {}  # the parts of the evidence recur: each is matched once
-    return [topic_of(info, rules, cache) for info in infos]
 
 
 def assign_topics(infos: Sequence[LinkInfo], rules: TopicRules) -> list[str]:
