@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pytest
 
@@ -169,16 +169,18 @@ def test_an_even_cut_leaves_out_the_item_that_overshoots() -> None:
 # --- forked writes ------------------------------------------------------------------------------
 
 
-def test_forked_outputs_are_written_by_a_helper_and_renamed_together(tmp_path: Path) -> None:
+def test_started_outputs_are_the_helpers_and_renamed_together(tmp_path: Path) -> None:
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text("old a", encoding="utf-8")
 
-    def pid_text() -> Iterator[str]:
-        yield f"made by {os.getpid()}"
+    def pid_text(f: TextIO) -> None:
+        f.write(f"made by {os.getpid()}")
 
-    files.atomic_write_parts([(a, pid_text), (b, ["b"])], forked=True)
-    assert a.read_text(encoding="utf-8") != f"made by {os.getpid()}"  # the helper's
-    assert a.read_text(encoding="utf-8").startswith("made by ")
+    helper = files.ForkedPart.start(a, pid_text)
+    assert helper is not None
+    files.atomic_write_parts([(a, ["made here"]), (b, ["b"])], started={0: helper})
+    assert a.read_text(encoding="utf-8").startswith("made by ")  # the helper's
+    assert a.read_text(encoding="utf-8") != f"made by {os.getpid()}"
     assert b.read_text(encoding="utf-8") == "b"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
 
@@ -192,16 +194,28 @@ def test_a_failing_output_leaves_every_file_as_it_was(tmp_path: Path) -> None:
         yield "half"
         raise RuntimeError("no more")
 
+    def broken_helper(f: TextIO) -> None:
+        f.writelines(broken())
+
+    helper = files.ForkedPart.start(a, broken_helper)
     with pytest.raises(RuntimeError, match="no more"):  # raised here, after the helper failed
-        files.atomic_write_parts([(a, broken), (b, ["new b"])], forked=True)
+        files.atomic_write_parts([(a, broken()), (b, ["new b"])], started={0: helper or _no()})
     assert a.read_text(encoding="utf-8") == "old a"
     assert b.read_text(encoding="utf-8") == "old b"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]  # no temporary file
 
+    def new_b(f: TextIO) -> None:
+        f.write("new b")
+
+    helper = files.ForkedPart.start(b, new_b)
     with pytest.raises(RuntimeError, match="no more"):  # this process's own output fails
-        files.atomic_write_parts([(b, lambda: ["new b"]), (a, broken())], forked=True)
+        files.atomic_write_parts([(b, ["new b"]), (a, broken())], started={0: helper or _no()})
     assert (a.read_text(encoding="utf-8"), b.read_text(encoding="utf-8")) == ("old a", "old b")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def _no() -> files.ForkedPart:
+    raise AssertionError("no helper could be forked")
 
 
 # --- mentions read later, from the version read with the links ---------------------------------

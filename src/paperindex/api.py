@@ -20,7 +20,7 @@ from . import catalogue as cat
 from . import defaults
 from .catalogue.keys import assign_keys
 from .extract import ExtractResult, FileReport, display_name, extract_paths
-from .files import ForkedPart, atomic_write_parts, locked
+from .files import ForkedPart, atomic_write_parts, locked, write_synced
 from .model import Kind, Link, Status
 
 if TYPE_CHECKING:  # the export stage is imported when exporting: an extract never loads it
@@ -448,7 +448,8 @@ def build(
     from .export.view import infos_for
 
     asked = [exporter(f) for f in dict.fromkeys(formats)]  # unknown formats fail first
-    # Those that need no mentions first: forked helpers make them (see `_fork_alone`).
+    # Those that need no mentions first (so `started` is indexed as `writers`): forked helpers
+    # make them, each from its own read of the catalogue (`_alone`).
     writers = sorted(asked, key=lambda w: w.needs_mentions)
     out_dir, catalogue_path = Path(out_dir), Path(catalogue_path)
     mentions = any(w.needs_mentions for w in writers)
@@ -480,10 +481,7 @@ def build(
             for w in writers
         ]
         atomic_write_parts(
-            [
-                (out_dir / w.default_file, partial(iter, m))
-                for w, m in zip(writers, made, strict=True)
-            ],
+            [(out_dir / w.default_file, m) for w, m in zip(writers, made, strict=True)],
             started=started,
         )
     finally:
@@ -519,9 +517,7 @@ def _alone(
     infos = infos_for(catalogue.links, metadata)
     context = ExportContext(catalogue_path.as_posix(), _rules(catalogue_path, topics_path))
     grouped = getattr(writer, "groups_by_topic", False)
-    out.writelines(writer.parts(_current(infos, include_gone) if grouped else infos, context))
-    out.flush()
-    os.fsync(out.fileno())
+    write_synced(writer.parts(_current(infos, include_gone) if grouped else infos, context), out)
 
 
 def _made(

@@ -28,7 +28,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -56,10 +55,9 @@ def atomic_write_text(path: Path, text: str, temp_as: Path | None = None) -> Non
 
 
 def atomic_write_parts(
-    outputs: Sequence[tuple[Path, Iterable[str] | Callable[[], Iterable[str]]]],
+    outputs: Sequence[tuple[Path, Iterable[str]]],
     temp_as: Path | None = None,
     *,
-    forked: bool = False,
     started: dict[int, ForkedPart] | None = None,
 ) -> None:
     """Each output's text, piece by piece (never held whole), to a temporary file beside it,
@@ -67,24 +65,15 @@ def atomic_write_parts(
     new, and a failure while making any of them leaves every file as it was.  `temp_as`: see
     `atomic_write_text`.
 
-    An output's pieces may come from a call, made when that file is written.  `forked`: every
-    output but the last that comes from a call is made by a forked helper (`ForkedPart`), on
-    another core, while this process makes the others; one whose helper fails (or cannot be
-    forked) is made here afterwards, so its error is raised here as in a serial run.
-    `started`: helpers already writing outputs (by index; taken over, and closed in the end),
-    for which `outputs` gives what to make here if they fail."""
+    `started`: forked helpers (`ForkedPart`) already writing some of the outputs, by index; they
+    are taken over (waited for, and closed in the end).  One that failed, or wrote nothing, is
+    made here from its `outputs` pieces, so its error is raised here as in a serial run."""
     helpers: dict[int, ForkedPart] = dict(started or {})
     made: dict[int, str] = {}  # each output's temporary file, until it is renamed
     try:
-        if forked:
-            for n, (path, parts) in enumerate(outputs[:-1]):
-                if callable(parts) and n not in helpers:
-                    helper = ForkedPart.start(path, partial(_write_synced, parts))
-                    if helper is not None:
-                        helpers[n] = helper
         for n, (path, parts) in enumerate(outputs):
             if n not in helpers:
-                made[n] = _write_temp(path, parts() if callable(parts) else parts, temp_as)
+                made[n] = _write_temp(path, parts, temp_as)
         for n, helper in list(helpers.items()):
             del helpers[n]
             if helper.finish():
@@ -92,7 +81,7 @@ def atomic_write_parts(
             else:
                 helper.close()
                 path, parts = outputs[n]
-                made[n] = _write_temp(path, parts() if callable(parts) else parts, temp_as)
+                made[n] = _write_temp(path, parts, temp_as)
         for n, (path, _) in enumerate(outputs):
             os.chmod(made[n], path.stat().st_mode & 0o777 if path.exists() else 0o644)
         for n, (path, _) in enumerate(outputs):
@@ -113,7 +102,7 @@ def _write_temp(path: Path, parts: Iterable[str], temp_as: Path | None) -> str:
     fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(temp_as or path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            _write_synced(lambda: parts, f)
+            write_synced(parts, f)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -121,8 +110,9 @@ def _write_temp(path: Path, parts: Iterable[str], temp_as: Path | None) -> str:
     return tmp
 
 
-def _write_synced(parts: Callable[[], Iterable[str]], f: TextIO) -> None:
-    for part in parts():
+def write_synced(parts: Iterable[str], f: TextIO) -> None:
+    """`parts` to `f`, flushed to disk (`fsync`)."""
+    for part in parts:
         f.write(part)
     f.flush()
     os.fsync(f.fileno())
