@@ -3,8 +3,10 @@ result as one process, whatever the helper does."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import signal
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -304,3 +306,138 @@ def test_build_shares_the_topics_with_a_helper(
     monkeypatch.setattr(topics, "map_shared", counted)
     build(tmp_path / "out", links, tmp_path / "none")
     assert calls[0] == 300  # every link's topic, in chunks of 16
+
+
+# --- what a review found (each failed on the code before its fix) -------------------------------
+
+
+def _children() -> list[int]:
+    """This process's children, running or not yet reaped."""
+    me, found = str(os.getpid()), []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if fields[1] == me:
+                    found.append(int(entry.name))
+    return found
+
+
+def test_build_helpers_read_nothing_themselves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The .bib's helper once read the catalogue on its own after the lock was released: an
+    extract in between gave a .bib and a reading list of two versions."""
+    links = _catalogue(tmp_path, 300)
+    readers = tmp_path / "readers"
+    real_load = cat.load
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        with readers.open("a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()}\n")
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(cat, "load", load)
+    build(tmp_path / "out", links, tmp_path / "none")
+    assert readers.read_text(encoding="utf-8").split() == [str(os.getpid())]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_a_failed_write_leaves_no_helper_and_nothing_frozen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    links = _catalogue(tmp_path, 300)
+    real = files.write_synced
+
+    parent = os.getpid()
+
+    def disk_full(parts: Any, f: TextIO) -> None:  # here (the reading list), not in the helper
+        if os.getpid() == parent:
+            pieces = iter(parts)
+            next(pieces), next(pieces)  # the first pieces made (its helpers started)
+            raise OSError(28, "No space left on device")
+        real(parts, f)
+
+    monkeypatch.setattr(files, "write_synced", disk_full)
+    kept = []
+    for _ in range(2):
+        with pytest.raises(OSError, match="No space") as caught:
+            build(tmp_path / "out", links, tmp_path / "none")
+        kept.append(caught)  # a traceback kept (as a notebook keeps it) holds its frames
+        with pytest.raises(OSError, match="No space") as caught:
+            reading_list(tmp_path / "out" / "list.md", links, tmp_path / "none")
+        kept.append(caught)
+    assert _children() == [] and gc.get_freeze_count() == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []
+
+
+def test_a_freeze_made_by_the_host_program_stays(tmp_path: Path) -> None:
+    links = _catalogue(tmp_path, 300)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        reading_list(None, links, tmp_path / "none")
+        assert gc.get_freeze_count() == frozen > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_no_room_for_a_helper_file_means_no_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    def read_only(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr("paperindex.cores.tempfile.TemporaryFile", read_only)
+    assert {p for _, p in cores.map_shared(_slow_pids, range(10))} == {os.getpid()}
+    assert "".join(cores.parts_halves(_lines, list("abcdef"))).count("\n") == 6
+
+
+def test_a_helper_writing_an_output_leaves_no_file_behind_when_killed(tmp_path: Path) -> None:
+    started = threading.Event()
+
+    def endless(f: TextIO) -> None:
+        f.write("x")
+        f.flush()
+        started.wait(60)
+
+    helper = files.ForkedPart.start(tmp_path / "references.bib", endless)
+    assert helper is not None
+    assert list(tmp_path.iterdir()) == []  # its file has no name: a kill leaves nothing
+    os.kill(helper.pid, signal.SIGKILL)
+    helper.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_closing_later_mentions_closes_their_file(tmp_path: Path) -> None:
+    links = tmp_path / "links.csv"
+    links.write_text(_LINKS, encoding="utf-8")
+    (tmp_path / "mentions.csv").write_text(_MENTIONS, encoding="utf-8")
+    before = len(os.listdir("/proc/self/fd")) if Path("/proc/self/fd").exists() else None
+    later = cat.LaterMentions()
+    cat.load(links, later=later)
+    later.close()
+    if before is not None:
+        assert len(os.listdir("/proc/self/fd")) == before
+    later.read()  # nothing left to read: no error
+
+
+def test_the_first_output_s_error_is_reported_as_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key BibTeX cannot use (the .bib fails) and a malformed mentions row (the reading list
+    fails): one process makes the .bib first and reports its error; so must two."""
+    links = _catalogue(tmp_path, 300)
+    rows = links.read_text(encoding="utf-8").splitlines()
+    rows[4] = "smith 2020" + rows[4]
+    links.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    mentions = tmp_path / "data" / "mentions.csv"
+    mentions.write_text(
+        mentions.read_text(encoding="utf-8").replace(",notes.md,10,", ",notes.md,ten,"),
+        encoding="utf-8",
+    )
+    with pytest.raises(Exception, match="BibTeX cannot use") as two:
+        build(tmp_path / "two", links, tmp_path / "none")
+    monkeypatch.setattr(files, "can_fork", lambda: False)
+    monkeypatch.setattr(cores, "can_fork", lambda: False)
+    with pytest.raises(Exception, match="BibTeX cannot use") as one:
+        build(tmp_path / "one", links, tmp_path / "none")
+    assert str(two.value) == str(one.value)

@@ -10,11 +10,11 @@ import contextlib
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from . import catalogue as cat
 from . import defaults
@@ -200,21 +200,15 @@ def pin_keys(
 
 
 def _keyed(
-    catalogue_path: Path,
-    mentions: bool = True,
-    later: cat.LaterMentions | None = None,
-    on_lock: Callable[[], None] | None = None,
+    catalogue_path: Path, mentions: bool = True, later: cat.LaterMentions | None = None
 ) -> tuple[cat.Catalogue, list[Link]]:
     """The catalogue with every link keyed (with its mentions, when asked for: now, or on
-    `later.read()`), and the links whose keys are provisional.  `on_lock` is called once the
-    lock is held, before the catalogue is read.
+    `later.read()`), and the links whose keys are provisional.
 
     Keys that are final are saved first (under the lock); provisional ones only live in memory,
     for this export.
     """
     with locked(catalogue_path, timeout=30):
-        if on_lock is not None:
-            on_lock()
         catalogue = cat.load(catalogue_path, mentions=mentions, migrate=True, later=later)
         if assign_keys(catalogue.links):
             cat.save(catalogue, catalogue_path)
@@ -449,37 +443,31 @@ def build(
 
     asked = [exporter(f) for f in dict.fromkeys(formats)]  # unknown formats fail first
     # Those that need no mentions first (so `started` is indexed as `writers`): forked helpers
-    # make them, each from its own read of the catalogue (`_alone`).
+    # make them from this process's links, keys and metadata, while it reads the mentions.
     writers = sorted(asked, key=lambda w: w.needs_mentions)
     out_dir, catalogue_path = Path(out_dir), Path(catalogue_path)
     mentions = any(w.needs_mentions for w in writers)
     alone = [w for w in writers if not w.needs_mentions][: None if mentions else -1]
-    out_dir.mkdir(parents=True, exist_ok=True)
     started: dict[int, ForkedPart] = {}
     later = cat.LaterMentions()
-
-    def fork_alone() -> None:
-        for n, w in enumerate(alone):
-            helper = ForkedPart.start(
-                out_dir / w.default_file,
-                partial(_alone, w, catalogue_path, metadata, topics_path, include_gone),
-            )
-            if helper is not None:
-                started[n] = helper
-
+    made: list[Generator[str, None, None]] = []
     try:
-        required = require_catalogue(catalogue_path)
-        catalogue, provisional = _keyed(required, mentions, later, on_lock=fork_alone)
+        catalogue, provisional = _keyed(require_catalogue(catalogue_path), mentions, later)
         infos = infos_for(catalogue.links, metadata)
         rules = _rules(catalogue_path, topics_path)
         context = ExportContext(catalogue_path.as_posix(), rules)
         current = _current(infos, include_gone)
+        out_dir.mkdir(parents=True, exist_ok=True)
         _say_provisional(provisional, len(infos))
         # each file is written as it is made (none held whole); all are renamed at the end
         made = [
             _made(w, current if getattr(w, "groups_by_topic", False) else infos, context, later)
             for w in writers
         ]
+        for n, w in enumerate(alone):
+            helper = ForkedPart.start(out_dir / w.default_file, partial(write_synced, made[n]))
+            if helper is not None:
+                started[n] = helper
         atomic_write_parts(
             [(out_dir / w.default_file, m) for w, m in zip(writers, made, strict=True)],
             started=started,
@@ -488,6 +476,8 @@ def build(
         later.close()
         for helper in started.values():
             helper.close()
+        for m in made:
+            m.close()  # one left half-made by an error (its helpers, its files)
     return BuildResult(
         files={w.name: out_dir / w.default_file for w in asked},
         entries=len(infos),
@@ -496,33 +486,9 @@ def build(
     )
 
 
-def _alone(
-    writer: Exporter,
-    catalogue_path: Path,
-    metadata: Path | str,
-    topics_path: Path | str | None,
-    include_gone: bool,
-    out: TextIO,
-) -> None:
-    """What `build` writes with `writer` (one that needs no mentions), made by a helper forked
-    while `build` holds the catalogue's lock (so no other run changes it) from its own read of
-    the catalogue: the helper reads the links while `build` does, on the other core.  Keys as
-    `_keyed` gives them (`build` saves those that are final, which changes nothing here)."""
-    from .export import ExportContext
-    from .export.view import infos_for
-
-    catalogue = cat.load(catalogue_path, mentions=False)
-    assign_keys(catalogue.links)
-    assign_keys(catalogue.links, force=True)
-    infos = infos_for(catalogue.links, metadata)
-    context = ExportContext(catalogue_path.as_posix(), _rules(catalogue_path, topics_path))
-    grouped = getattr(writer, "groups_by_topic", False)
-    write_synced(writer.parts(_current(infos, include_gone) if grouped else infos, context), out)
-
-
 def _made(
     writer: Exporter, infos: list[LinkInfo], context: ExportContext, later: cat.LaterMentions
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """`writer`'s pieces, made (and the mentions read, when it needs them) once iterated."""
     if writer.needs_mentions:
         later.read()

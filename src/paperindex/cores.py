@@ -28,7 +28,7 @@ R = TypeVar("R")
 LEAST = 20_000
 """The least work worth a helper, in items (or weight): a fork takes about 10 ms, and every
 page either process then writes is copied."""
-_TOKENS = 16_384  # chunks at most: their tokens fit in a pipe (64 KB) before anyone reads
+_TOKENS = 2_048  # chunks at most: their tokens fit in any pipe (4 KB) before anyone reads
 
 
 class _Helper:
@@ -37,13 +37,20 @@ class _Helper:
     def __init__(self, write: Callable[[IO[bytes]], None]) -> None:
         self.file: IO[bytes] | None = None
         self.pid = 0
+        self.froze = False
         if not can_fork():
             return
-        file = tempfile.TemporaryFile()
+        try:
+            file = tempfile.TemporaryFile()
+        except OSError:  # no room for one: no helper
+            return
         # Objects the collector tracks are kept out of its reach while the helper runs: a
         # collection writes to every object it visits, and each page written is then copied
-        # (in both processes: the memory they share is copy-on-write).
-        gc.freeze()
+        # (in both processes: the memory they share is copy-on-write).  Not when something else
+        # froze them already (a pre-forking server does): unfreezing would undo that too.
+        self.froze = gc.get_freeze_count() == 0
+        if self.froze:
+            gc.freeze()
 
         def run() -> None:
             gc.disable()  # short-lived: what it allocates is freed at its exit
@@ -52,10 +59,15 @@ class _Helper:
 
         pid = fork_helper(run)
         if not pid:
-            gc.unfreeze()
+            self._thaw()
             file.close()
             return
         self.file, self.pid = file, pid
+
+    def _thaw(self) -> None:
+        if self.froze:
+            gc.unfreeze()
+            self.froze = False
 
     def result(self) -> IO[bytes] | None:
         """The helper's file, rewound, once it has finished well; None when it failed."""
@@ -63,7 +75,7 @@ class _Helper:
             return None
         _, status = os.waitpid(self.pid, 0)
         self.pid = 0
-        gc.unfreeze()
+        self._thaw()
         if status != 0:
             return None
         self.file.seek(0)
@@ -74,7 +86,7 @@ class _Helper:
         if self.pid:
             stop_helper(self.pid)
             self.pid = 0
-            gc.unfreeze()
+        self._thaw()
         if self.file is not None:
             self.file.close()
             self.file = None
@@ -99,11 +111,20 @@ def map_shared(
         if meanwhile is not None:
             meanwhile()
         return func(items)
+    tokens = b"".join(n.to_bytes(2, "big") for n in range(chunks))
     tokens_in, tokens_out = os.pipe()  # the chunks not yet taken: two bytes each
     try:
-        os.write(tokens_out, b"".join(n.to_bytes(2, "big") for n in range(chunks)))
+        os.set_blocking(tokens_out, False)  # a pipe smaller than the tokens: one process
+        written = os.write(tokens_out, tokens)
+    except BlockingIOError:
+        written = 0
     finally:
         os.close(tokens_out)  # once all are taken, a read gets b"": the end
+    if written != len(tokens):
+        os.close(tokens_in)
+        if meanwhile is not None:
+            meanwhile()
+        return func(items)
     done: dict[int, list[R]] = {}
 
     def take(out: Callable[[int, list[R]], None]) -> None:

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import IO, TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -73,15 +73,17 @@ def atomic_write_parts(
     try:
         for n, (path, parts) in enumerate(outputs):
             if n not in helpers:
-                made[n] = _write_temp(path, parts, temp_as)
+                try:
+                    made[n] = _write_temp(path, parts, temp_as)
+                except Exception:
+                    _raise_earlier(outputs[:n], helpers, temp_as)
+                    raise
         for n, helper in list(helpers.items()):
             del helpers[n]
-            if helper.finish():
-                made[n] = str(helper.path)
-            else:
-                helper.close()
-                path, parts = outputs[n]
-                made[n] = _write_temp(path, parts, temp_as)
+            path, parts = outputs[n]
+            written = helper.finish()
+            made[n] = _write_temp(path, parts, temp_as) if written is None else _copy(path, written)
+            helper.close()
         for n, (path, _) in enumerate(outputs):
             os.chmod(made[n], path.stat().st_mode & 0o777 if path.exists() else 0o644)
         for n, (path, _) in enumerate(outputs):
@@ -94,6 +96,39 @@ def atomic_write_parts(
         for tmp in made.values():
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+        for _, parts in outputs:  # a generator left half-made (its helpers, its files)
+            close = getattr(parts, "close", None)
+            if close is not None:
+                close()
+
+
+def _raise_earlier(
+    earlier: Sequence[tuple[Path, Iterable[str]]],
+    helpers: dict[int, ForkedPart],
+    temp_as: Path | None,
+) -> None:
+    """Raise the error of an earlier output whose helper failed, if any, as a serial run
+    (which makes the outputs in order) would have."""
+    for n, (path, parts) in enumerate(earlier):
+        helper = helpers.get(n)
+        if helper is not None and helper.finish() is None:
+            os.unlink(_write_temp(path, parts, temp_as))  # raises its error, most likely
+
+
+def _copy(path: Path, written: IO[bytes]) -> str:
+    """A helper's text to a new temporary file beside `path`, flushed to disk; its name."""
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            while chunk := written.read(_CHUNK):
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return tmp
 
 
 def _write_temp(path: Path, parts: Iterable[str], temp_as: Path | None) -> str:
@@ -215,17 +250,18 @@ def stop_helper(pid: int) -> None:
 
 
 class ForkedPart:
-    """The end of a file, written by a forked helper while this process writes the start.
+    """The text of a file (or its end), written by a forked helper while this process does
+    other work.
 
-    The helper writes to a temporary file named as `main`'s (the orphan sweep of `main`'s lock
-    removes it after a kill) and leaves with `os._exit`, never through the caller's `finally`
-    blocks (which would release a lock it shares).  `append_to` waits for it and appends its
-    bytes; a helper that failed appends nothing, and the caller writes that part itself.
+    The helper writes to an unlinked temporary file beside `main`, so a kill of either process
+    at any point leaves nothing behind, and leaves with `os._exit`, never through the caller's
+    `finally` blocks (which would release a lock it shares).  `append_to` or `finish` waits for
+    it; a helper that failed gives nothing, and the caller writes that part itself.
     """
 
-    def __init__(self, pid: int, path: Path) -> None:
+    def __init__(self, pid: int, file: IO[bytes]) -> None:
         self.pid = pid
-        self.path = path
+        self.file: IO[bytes] | None = file
 
     @classmethod
     def start(cls, main: Path, write: Writer) -> ForkedPart | None:
@@ -233,45 +269,51 @@ class ForkedPart:
         if not can_fork():
             return None
         main.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=_temp_prefix(main), suffix=".tmp", dir=main.parent)
+        try:
+            file = tempfile.TemporaryFile(dir=main.parent)
+        except OSError:
+            return None
 
         def run() -> None:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            with open(file.fileno(), "w", encoding="utf-8", newline="", closefd=False) as f:
                 write(f)
 
         pid = fork_helper(run)
-        os.close(fd)
         if not pid:
-            os.unlink(name)
+            file.close()
             return None
-        return cls(pid, Path(name))
+        return cls(pid, file)
+
+    def finish(self) -> IO[bytes] | None:
+        """Wait for the helper: what it wrote (rewound), or None when it failed."""
+        if self.pid:
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = 0
+            if status != 0:
+                self.close()
+        if self.file is not None:
+            self.file.seek(0)
+        return self.file
 
     def append_to(self, out: TextIO) -> bool:
         """Wait for the helper and append what it wrote to `out`; False (nothing appended)
         when it failed."""
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        if status != 0:
+        written = self.finish()
+        if written is None:
             return False
         out.flush()
-        with open(self.path, "rb") as f:
-            while chunk := f.read(_CHUNK):
-                out.buffer.write(chunk)
+        while chunk := written.read(_CHUNK):
+            out.buffer.write(chunk)
         return True
 
-    def finish(self) -> bool:
-        """Wait for the helper; whether it wrote its file (`path`) whole."""
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
-        return status == 0
-
     def close(self) -> None:
-        """Stop the helper if it still runs; remove its file."""
+        """Stop the helper if it still runs; drop its file."""
         if self.pid:
             stop_helper(self.pid)
             self.pid = 0
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+        if self.file is not None:
+            self.file.close()
+            self.file = None
 
 
 def write_together(

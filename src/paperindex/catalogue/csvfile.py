@@ -400,20 +400,27 @@ class LaterMentions:
 
     def __init__(self) -> None:
         self._read: Callable[[], None] | None = None
+        self._file: TextIO | None = None
 
     def read(self) -> None:
         """Attach the mentions to the catalogue's links (once; later calls do nothing)."""
         read, self._read = self._read, None
         if read is not None:
-            read()
+            try:
+                read()
+            finally:
+                self.close()
 
     def close(self) -> None:
-        """Give up reading them (the file is closed)."""
+        """Give up reading them: the file is closed."""
         self._read = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def _defer(self, catalogue: Catalogue, f: TextIO, name: str, index: dict[str, Link]) -> None:
         fd = os.dup(f.fileno())  # `f` is closed with its group; nothing was read from it yet
-        later = open(fd, encoding="utf-8-sig", newline="")  # closed by `read`, or at the end
+        later = self._file = open(fd, encoding="utf-8-sig", newline="")
         weakref.finalize(self, later.close)
 
         def read() -> None:
@@ -422,8 +429,6 @@ class LaterMentions:
                     _read_mentions(catalogue, later, name, (), index=index)
             except UnicodeDecodeError as exc:
                 raise CatalogueError(f"{name}: not UTF-8 ({exc})") from exc
-            finally:
-                later.close()
 
         self._read = read
         catalogue.mentions_left_out = None
