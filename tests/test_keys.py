@@ -75,10 +75,15 @@ def test_key_assignment_is_linear_in_links_sharing_a_base() -> None:
     quadratic (29 s for 8,000)."""
 
     def timed(n: int) -> tuple[float, list[str]]:
-        links = [_link(Kind.PAGE, "video.example.com", f"/watch?v={i}") for i in range(n)]
-        start = time.perf_counter()
-        assign_keys(links)
-        return time.perf_counter() - start, [lk.key for lk in links]
+        """CPU time, best of 3 (a busy machine delays a run, it does not make it do more)."""
+        best, keys = float("inf"), []
+        for _ in range(3):
+            links = [_link(Kind.PAGE, "video.example.com", f"/watch?v={i}") for i in range(n)]
+            start = time.process_time()
+            assign_keys(links)
+            best = min(best, time.process_time() - start)
+            keys = [lk.key for lk in links]
+        return best, keys
 
     small, keys = timed(4000)
     assert keys[:3] == ["example-watch", "example-watcha", "example-watchb"]
