@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from paperindex import cli
+from paperindex import cli, files
 from paperindex.catalogue import load
 from paperindex.cli import main
 from paperindex.enrich import MetadataError, store
@@ -45,6 +45,26 @@ def test_ctrl_c_exits_130_and_says_files_are_intact(
     monkeypatch.setattr(cli, "_cmd_schema", interrupted)
     assert main(["schema"]) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_a_full_disk_is_one_line_and_leaves_the_outputs_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = _catalogue(tmp_path, "https://arxiv.org/abs/2301.00001\n")
+    out = tmp_path / "refs.bib"
+    out.write_text("% the old one\n", encoding="utf-8")
+
+    def disk_full(parts: object, f: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files, "write_synced", disk_full)
+    capsys.readouterr()
+    assert main(["bib", *args, "-o", str(out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "No space left on device" in err and "Traceback" not in err
+    assert len(err.splitlines()) == 1
+    assert out.read_text(encoding="utf-8") == "% the old one\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".refs")) == []
 
 
 def test_a_catalogue_that_is_not_utf8_is_named(

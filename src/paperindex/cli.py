@@ -713,6 +713,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("paperindex: interrupted; files are as they were before the last write")
         return 130
+    except OSError as exc:  # the machine's, not the input's: a full disk, a read-only folder
+        _say(f"paperindex: error: {exc}; files are as they were before the last write")
+        return EXIT_FAILED
     if argv is None:  # this process's own command line
         _end_now(code)
     _KEPT.clear()
