@@ -1,7 +1,8 @@
 """Work shared with a forked helper, so that a command uses both cores of a small machine.
 
 The helper is a fork of this process: it sees every object as it is, takes chunks of the work
-in turn with this process, leaves its results in an unlinked temporary file and exits with
+in turn with this process (`map_shared`) or renders the second half of a text (`parts_halves`),
+leaves its results in an unlinked temporary file and exits with
 `os._exit` (never through the caller's `finally` blocks, which would release locks it
 shares).  Nothing here changes a result: a chunk is computed exactly as in one process, and
 when no helper can be forked (threads running, no `os.fork`) or the helper fails, this process
