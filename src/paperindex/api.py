@@ -438,6 +438,7 @@ def build(
     """Everything, offline: each format's default file (`references.bib`, `READING_LIST.md`)
     in `out_dir`, from one read of the catalogue and the stores (see `export` for topics,
     provisional keys and links no longer cited)."""
+    from . import cores
     from .export import ExportContext, exporter
     from .export.view import infos_for
 
@@ -464,7 +465,7 @@ def build(
             _made(w, current if getattr(w, "groups_by_topic", False) else infos, context, later)
             for w in writers
         ]
-        for n, w in enumerate(alone):
+        for n, w in enumerate(alone if len(infos) >= cores.LEAST else ()):  # worth a fork
             helper = ForkedPart.start(out_dir / w.default_file, partial(write_synced, made[n]))
             if helper is not None:
                 started[n] = helper
