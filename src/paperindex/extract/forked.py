@@ -23,12 +23,11 @@ import contextlib
 import itertools
 import os
 import pickle
-import signal
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..files import can_fork
+from ..files import can_fork, fork_helper, stop_helper
 from ..model import Citation, Kind, Mention
 
 if TYPE_CHECKING:  # the reader imports this module (when it scans)
@@ -139,24 +138,18 @@ def spawn(produce: Callable[[], bytes]) -> _Child | None:
         read, write = os.pipe()
     except OSError:
         return None
-    try:
-        pid = os.fork()
-    except OSError:
+
+    def send() -> None:  # in the helper
         os.close(read)
-        os.close(write)
-        return None
-    if pid == 0:  # the helper: work, send, leave; never return into the caller
-        code = 1
-        try:
-            os.close(read)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)  # interrupted with its parent
-            payload = produce()
-            with os.fdopen(write, "wb") as out:
-                out.write(payload)
-            code = 0
-        finally:
-            os._exit(code)
+        payload = produce()
+        with os.fdopen(write, "wb") as out:
+            out.write(payload)
+
+    pid = fork_helper(send)
     os.close(write)
+    if not pid:
+        os.close(read)
+        return None
     return _Child(pid, read, ())
 
 
@@ -184,10 +177,7 @@ def _receive(child: _Child) -> list[tuple[FileReport, list[Citation]]] | None:
 def stop(child: _Child) -> None:
     """Kill the helper (if it still runs) and close its pipe."""
     if child.pid:
-        with contextlib.suppress(OSError):
-            os.kill(child.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.waitpid(child.pid, 0)
+        stop_helper(child.pid)
     if child.fd >= 0:
         with contextlib.suppress(OSError):
             os.close(child.fd)
