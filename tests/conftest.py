@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,3 +75,18 @@ PEAK_MB = (
     "        import resource\n"
     "        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
 )
+
+
+def run_probe(code: str, *args: str, timeout: float = 120) -> list[str]:
+    """What a script run in a fresh interpreter (from the project's folder) prints, split into
+    words; its error output is the failure message when it does not exit 0.  Forks and file
+    descriptors of the code under test stay out of the test process."""
+    run = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout.split()

@@ -16,7 +16,7 @@ from filelock import FileLock
 
 from paperindex import cli
 
-from .conftest import ROOT
+from .conftest import ROOT, run_probe
 
 EARLY = r"""
 import hashlib, sys
@@ -79,15 +79,7 @@ print("OK", serial[1].count(b"\n"))
 
 
 def test_mentions_written_early_are_the_bytes_a_plain_save_writes(tmp_path: Path) -> None:
-    run = subprocess.run(
-        [sys.executable, "-c", EARLY, str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    said = run.stdout.split()
+    said = run_probe(EARLY, str(tmp_path))
     # 300 links with 0..4 mentions each, one row each, the header, and the line breaks
     # inside quoted cells
     assert said[0] == "OK" and int(said[1]) > sum(i % 5 for i in range(300)) + 1

@@ -15,7 +15,7 @@ import pytest
 from paperindex.extract import forked
 from paperindex.extract.reader import iter_note_files
 
-from .conftest import ROOT
+from .conftest import ROOT, run_probe
 
 A = """# 序列模型
 D: [Mamba](https://arxiv.org/abs/2312.00752)，线性复杂度。代码 https://github.com/state-spaces/mamba
@@ -107,15 +107,7 @@ print("OK", checked, len(serial.citations))
 
 def test_helpers_find_exactly_what_one_process_finds(tmp_path: Path) -> None:
     notes = _corpus(tmp_path)
-    run = subprocess.run(
-        [sys.executable, "-c", PROBE, str(notes)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    said = run.stdout.split()
+    said = run_probe(PROBE, str(notes))
     assert said[0] == "OK" and int(said[1]) == 16 + 3  # 17 inputs: 16 single cuts, 3 more
     # 12 files of 20, 40, ... 240 lines, three citations each; a.md's 3; zh.md's 1
     assert int(said[2]) == 3 * 20 * sum(range(1, 13)) + 3 + 1
@@ -229,15 +221,7 @@ print("OK", serial.count(b"\\n"))
 
 
 def test_a_save_with_a_helper_writes_the_same_bytes(tmp_path: Path) -> None:
-    run = subprocess.run(
-        [sys.executable, "-c", SAVE, str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
+    said = run_probe(SAVE, str(tmp_path))
     # 400 links with 0..6 mentions each (i % 7), one line each, plus the header, plus the
     # line breaks inside quoted cells
-    said = run.stdout.split()
     assert said[0] == "OK" and int(said[1]) > sum(i % 7 for i in range(400)) + 1

@@ -9,8 +9,6 @@ blocks and chunks are made tiny so that a small note has many blocks to cut betw
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from hypothesis import given
@@ -19,7 +17,7 @@ from hypothesis import strategies as st
 from paperindex.extract import forked
 from paperindex.extract.scanner import UNKNOWN, _Scanner
 
-from .conftest import ROOT
+from .conftest import run_probe
 
 
 def _chat(n: int, newline: str = "\n") -> str:
@@ -128,16 +126,7 @@ def test_a_note_split_in_two_finds_exactly_what_one_process_finds(tmp_path: Path
     (notes / "bad-byte-late.md").write_bytes(data[:-200] + b"\xff" + data[-200:])
     (notes / "bad-byte-early.md").write_bytes(data[:200] + b"\xff" + data[200:])
     (notes / "nul-late.md").write_bytes(data[:-100] + b"\0" + data[-100:])
-    run = subprocess.run(
-        [sys.executable, "-c", PROBE, str(notes)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    said = run.stdout.split()
-    assert said == ["OK", str(9 * 7)]
+    assert run_probe(PROBE, str(notes), timeout=300) == ["OK", str(9 * 7)]
 
 
 _PIECES = st.sampled_from(
