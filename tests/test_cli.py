@@ -152,3 +152,15 @@ def test_a_damaged_journal_line_that_is_not_the_last_is_an_error(tmp_path: Path)
     journal.write_text("not json\n" + journal.read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(MetadataError, match=r"links\.json\.journal:1"):
         store.load(path, LinkRecord)
+
+
+def test_an_unknown_build_format_is_a_usage_error_like_export_s(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = _catalogue(tmp_path, "https://arxiv.org/abs/2301.00001\n")
+    capsys.readouterr()
+    assert main(["build", *args, "--out", str(tmp_path / "out"), "--formats", "bib,pdf"]) == 2
+    assert main(["export", *args, "--format", "pdf", "-o", "-"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("unknown format 'pdf'; formats are bib,") == 2
+    assert not (tmp_path / "out").exists()  # nothing written

@@ -332,11 +332,22 @@ def _cmd_reading_list(args: argparse.Namespace) -> int:
     return _done(text, output, f"{args.format} reading list, {note}")
 
 
+def _known_formats(names: Sequence[str]) -> None:
+    """A usage error (exit 2) naming a format no exporter writes."""
+    from .export import EXPORTERS
+
+    for name in names:
+        if name not in EXPORTERS:
+            raise UsageError(f"unknown format {name!r}; formats are {', '.join(EXPORTERS)}")
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from .api import build
 
+    formats = _split(args.formats) or defaults.FORMATS
+    _known_formats(formats)
     result = build(
-        args.out, args.catalogue, args.metadata, _split(args.formats) or defaults.FORMATS,
+        args.out, args.catalogue, args.metadata, formats,
         topics_path=args.topics, include_gone=args.include_gone,
     )  # fmt: skip
     written = ", ".join(str(p) for p in result.files.values())
@@ -366,10 +377,9 @@ def _cmd_keys(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from .api import write, write_file
-    from .export import EXPORTERS, exporter
+    from .export import exporter
 
-    if args.format not in EXPORTERS:
-        raise UsageError(f"unknown format {args.format!r}; formats are {', '.join(EXPORTERS)}")
+    _known_formats([args.format])
     options = {k: v for k, v in (("style", args.style), ("dialect", args.dialect)) if v}
     if options and args.format != "bib":
         raise UsageError("--style and --dialect are options of --format bib")
