@@ -32,6 +32,35 @@ def test_gb18030_notes_are_decoded_and_reported(tmp_path: Path) -> None:
     assert result.citations[0].mention.section == "标题"
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_notes_saved_as_utf16_or_utf32_with_a_bom_are_text_not_binary(
+    tmp_path: Path, codec: str
+) -> None:
+    """Windows Notepad's "Unicode" is UTF-16 with a BOM: its NUL bytes once made it binary."""
+    path = tmp_path / "windows.txt"
+    text = ("## 标题\r\n" + LINE.replace("\n", "\r\n")) * 3
+    bom = {"utf-16-be": b"\xfe\xff"}.get(codec, b"")
+    path.write_bytes(bom + text.encode(codec))
+    result = extract_paths([path])
+    (report,) = result.files
+    assert (report.skipped, report.encoding, report.warnings) == ("", codec[:6], [])
+    assert [c.mention.cited for c in result.citations] == [
+        "https://github.com/OpenBMB/InfiniteBench",
+        "arXiv:2312.00752",
+    ] * 3
+    assert [c.mention.line for c in result.citations] == [2, 2, 4, 4, 6, 6]
+    assert result.citations[0].mention.section == "标题"
+
+
+def test_a_utf16_note_with_a_broken_tail_keeps_its_links_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "cut.txt"
+    path.write_bytes(("x " + LINE).encode("utf-16") + b"\x00")  # an odd byte at the end
+    result = extract_paths([path])
+    (report,) = result.files
+    assert report.warnings == ["not valid UTF-16: undecodable bytes replaced"]
+    assert len(result.citations) == 2
+
+
 def test_invalid_utf8_keeps_every_valid_link_and_says_how_many_bytes_were_bad(
     tmp_path: Path,
 ) -> None:

@@ -254,6 +254,23 @@ def _gb18030_text(f: _Source) -> Iterator[str]:
     yield decoder.decode(b"", final=True)
 
 
+# The byte order marks that make a file UTF-32 or UTF-16 (UTF-32 LE's starts as UTF-16 LE's).
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _wide_text(f: _Source, codec: str, errors: str = "strict") -> Iterator[str]:
+    """The text of `f`, a UTF-16 or UTF-32 file that starts with its byte order mark."""
+    decoder = codecs.getincrementaldecoder(codec)(errors)
+    while chunk := f.read(READ_BYTES):
+        yield decoder.decode(chunk)
+    yield decoder.decode(b"", final=True)
+
+
 def _non_ascii_bytes(f: _Source) -> int:
     f.seek(0)
     count = 0
@@ -296,6 +313,20 @@ def _decoded_note(
     f: _Hashed, report: FileReport, keep_images: bool, split: bool = False
 ) -> list[Citation]:
     """`_read_note` of the file opened as `f`."""
+    head = f.read(4)
+    f.seek(0)
+    wide = next((codec for bom, codec in _WIDE_BOMS if head.startswith(bom)), None)
+    if wide is not None:  # Windows Notepad's "Unicode": its NUL bytes are text
+        report.encoding = wide
+        try:
+            found, report.images = _scan_text(report.path, _wide_text(f, wide), keep_images)
+        except UnicodeDecodeError:
+            f.seek(0)
+            found, report.images = _scan_text(
+                report.path, _wide_text(f, wide, "replace"), keep_images
+            )
+            report.warnings.append(f"not valid {wide.upper()}: undecodable bytes replaced")
+        return found
     report.encoding = "utf-8"
     if split:
         halves = _split_note(f, report.path, keep_images)
