@@ -33,6 +33,9 @@ def _link(kind: Kind, source: str, ident: str) -> Link:
         (Kind.PAGE, "example-lab.github.io", "/", "example-lab"),
         (Kind.PAGE, "www.example.com.cn", "/a/b/Some_Page.html", "example-some-page-html"),
         (Kind.PAGE, "perplexity.ai", "/", "perplexity"),
+        # a URL's escapes are decoded first (here an emoji, which a key leaves out)
+        (Kind.PAGE, "example.com", "/c/%E2%AD%90-starcoder-64f9", "example-starcoder-64f9"),
+        (Kind.PAGE, "example.com", "/a%20b", "example-a-b"),
     ],
 )
 def test_readable_keys(kind: Kind, source: str, ident: str, key: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import ClassVar, Protocol
+from urllib.parse import unquote
 
 from ..model import Identity, Kind
 
@@ -41,7 +42,10 @@ def ascii_fold(text: str) -> str:
 
 
 def slug(text: str, limit: int = 40) -> str:
-    """`Foo_Bar/baz.qux` → `foo-bar-baz-qux`, at most `limit` characters."""
+    """`Foo_Bar/baz.qux` → `foo-bar-baz-qux`, at most `limit` characters (a URL's escapes
+    decoded first: `%E2%AD%90-x` is `⭐-x`, so `x`, not `e2-ad-90-x`)."""
+    if "%" in text:
+        text = unquote(text)
     if text.isascii():  # NFKD leaves ASCII as it is
         decomposed = text.lower()
     else:
