@@ -92,7 +92,9 @@ def test_notes_that_cite_nothing_are_a_warning_not_a_failure(
     assert (
         main(["extract", str(tmp_path / "plain.md"), "--catalogue", str(tmp_path / "c.csv")]) == 0
     )
-    assert "warning: the notes cite no link" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "warning: the notes cite no link" in err
+    assert "c.csv: 0 links; 0 new" in err  # no empty "()" of kinds
 
 
 # --- an empty folder with a few notes ------------------------------------------------------------

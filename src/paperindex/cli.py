@@ -57,10 +57,11 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     summary = result.summary
     images = result.extract.images
     skipped = f"; {images} image(s) skipped (--keep-images keeps them)" if images else ""
+    kinds = ", ".join(f"{n} {k}" for k, n in result.kinds.items())
     _say(
-        f"{display_name(str(args.catalogue))}: {result.links} links ("
-        + ", ".join(f"{n} {k}" for k, n in result.kinds.items())
-        + f"); {len(summary.added)} new, {len(summary.gone)} no longer cited, "
+        f"{display_name(str(args.catalogue))}: {result.links} links"
+        + (f" ({kinds})" if kinds else "")
+        + f"; {len(summary.added)} new, {len(summary.gone)} no longer cited, "
         f"{len(summary.keyed)} keyed; " + ("written" if result.written else "unchanged") + skipped
     )
     if not any(f.citations for f in result.extract.files):
