@@ -269,7 +269,7 @@ def test_gone_links_leave_the_reading_list_but_stay_in_the_bib(
 
 
 def test_unknown_kind_or_topic_exits_2_with_the_valid_values(
-    folder: Path, capsys: pytest.CaptureFixture[str]
+    folder: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     assert main(["extract", "notes/"]) == 0
     capsys.readouterr()
@@ -280,9 +280,14 @@ def test_unknown_kind_or_topic_exits_2_with_the_valid_values(
         "kinds are paper, code, dataset, model, video, post, article, page"
         in capsys.readouterr().err
     )
+    caplog.clear()
     assert main(["reading-list", "--topic", "Nope"]) == 2
     err = capsys.readouterr().err
     assert "unknown topic(s): Nope; topics are Mixture of experts, Long context," in err
+    # what the output would hold is said only once it is made, never before an error
+    assert not [r for r in caplog.records if "provisional" in r.getMessage()]
+    assert main(["reading-list", "-o", "list.md"]) == 0
+    assert [r for r in caplog.records if "use provisional keys" in r.getMessage()]
 
 
 def test_a_bad_option_shows_its_own_commands_usage(

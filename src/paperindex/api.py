@@ -343,12 +343,15 @@ def _export(
         infos = _selected(infos, rules, topics, kinds)
         context = ExportContext(catalogue_path.as_posix(), rules)
     exported = {id(i.link) for i in infos}
-    _say_provisional([link for link in provisional if id(link) in exported], len(infos))
     if output is None:
-        return writer.render(infos, context)
-    kept: list[str] | None = [] if keep_text else None
-    atomic_write_parts([(Path(output), _kept(writer.parts(infos, context), kept))])
-    return "".join(kept) if kept is not None else ""
+        text = writer.render(infos, context)
+    else:
+        kept: list[str] | None = [] if keep_text else None
+        atomic_write_parts([(Path(output), _kept(writer.parts(infos, context), kept))])
+        text = "".join(kept) if kept is not None else ""
+    # said once the output is made: never as a preamble to an error
+    _say_provisional([link for link in provisional if id(link) in exported], len(infos))
+    return text
 
 
 def _kept(parts: Iterable[str], kept: list[str] | None) -> Iterable[str]:
@@ -459,7 +462,6 @@ def build(
         context = ExportContext(catalogue_path.as_posix(), rules)
         current = _current(infos, include_gone)
         out_dir.mkdir(parents=True, exist_ok=True)
-        _say_provisional(provisional, len(infos))
         # each file is written as it is made (none held whole); all are renamed at the end
         made = [
             _made(w, current if getattr(w, "groups_by_topic", False) else infos, context, later)
@@ -479,6 +481,7 @@ def build(
             helper.close()
         for m in made:
             m.close()  # one left half-made by an error (its helpers, its files)
+    _say_provisional(provisional, len(infos))  # once the files are made, never before an error
     return BuildResult(
         files={w.name: out_dir / w.default_file for w in asked},
         entries=len(infos),
