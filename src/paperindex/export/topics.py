@@ -643,6 +643,8 @@ def _facets(
     words: list[tuple[str, str]] = []
     known = one.words
     for surface in surfaces:
+        if surface.isdigit():  # a number says nothing (`_Memo.word`): not worth a memo entry
+            continue
         found = known.get(surface, _UNKNOWN)
         if found is _UNKNOWN:
             found = known[surface] = one.word(surface)
