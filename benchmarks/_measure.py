@@ -42,3 +42,16 @@ def spawn(args: list[str], cwd: Path, out: Any, err: Any) -> tuple[int, float]:
     proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, env=ENV)
     _, status, usage = os.wait4(proc.pid, 0)
     return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
+
+
+STAGE_TIMER = """
+gc.set_threshold(100_000, 50, 100)  # as the CLI sets it
+times = {"imports": time.perf_counter() - t0}
+def stage(name, start=[time.perf_counter()]):
+    now = time.perf_counter()
+    times[name] = now - start[0]
+    start[0] = now
+"""
+"""The lines a timed script (run by `python -c`) has after its imports, which need `gc` and `time`
+imported and `t0` taken first: `stage(name)` records in `times` the seconds since the last stage
+(the first: since these lines), `times["imports"]` those before them."""

@@ -9,12 +9,12 @@ extract` makes the catalogue.  Then, each in fresh processes, best of `--best-of
 * `paperindex build` as a user runs it (its helpers on the second core): wall time and CPU
   time (user + system, helpers included);
 * the same in one process (a second thread keeps helpers from forking: `files.can_fork`);
-* build's work phase by phase, in one process: start-up and imports, reading the links (and
+* build's work phase by phase, in one process: its imports, reading the links (and
   keys), the export views and topic rules, the .bib, reading the mentions, each link's topic,
   the giant-topic splits (`assign` less the topics), and the Markdown (the reading list's
   grouping less `assign`, and its rendering).
 
-From the phases, a lower bound for any schedule of this work on two cores: the start, the links
+From the phases, a lower bound for any schedule of this work on two cores: the imports, the links
 and the views come first, on one core (everything else needs them); the mentions are read on
 one core while the other can only make the .bib (nothing else is ready); everything after is
 shared perfectly, with no cost for sharing.  Writing the files is left out (it only raises the
@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from _measure import ENV, PYCACHE  # beside this script
+from _measure import ENV, PYCACHE, STAGE_TIMER  # beside this script
 from scale import write_notes  # beside this script
 
 BIN = Path(sys.executable).parent / "paperindex"
@@ -45,21 +45,19 @@ threading.Thread(target=threading.Event().wait, daemon=True).start()  # helpers 
 from paperindex.cli import main
 sys.exit(main(sys.argv[1:]))
 """
-PHASES = """
+PHASES = (
+    """
 import gc, json, sys, threading, time
 t0 = time.perf_counter()
 threading.Thread(target=threading.Event().wait, daemon=True).start()  # helpers off
-gc.set_threshold(100_000, 50, 100)  # as the CLI sets it
 from pathlib import Path
 from paperindex import api, catalogue as cat
 from paperindex.export import ExportContext, exporter
 from paperindex.export.topics import assign, topic_of
 from paperindex.export.view import infos_for
-times = {"start": time.perf_counter() - t0}
-def stage(name, start=[time.perf_counter()]):
-    now = time.perf_counter()
-    times[name] = now - start[0]
-    start[0] = now
+"""
+    + STAGE_TIMER
+    + """
 path = Path("data/links.csv")
 later = cat.LaterMentions()
 catalogue, _ = api._keyed(path, True, later)
@@ -84,6 +82,7 @@ for _ in exporter("md").parts(infos, context):
 stage("markdown")
 print(json.dumps(times))
 """
+)
 
 
 @dataclass
@@ -139,7 +138,7 @@ def main() -> None:
             shown = {"assign": ("giant-topic splits", split), "markdown": ("markdown", markdown)}
             label, value = shown.get(name, (name, seconds))
             print(f"  {label:<20} {value:6.2f}")
-        first = phases["start"] + phases["links"] + phases["views"]
+        first = phases["imports"] + phases["links"] + phases["views"]
         mentions, bib = phases["mentions"], phases["bib"]
         rest = phases["topics"] + split + markdown + max(0.0, bib - mentions)
         bound = first + mentions + rest / 2
@@ -147,7 +146,7 @@ def main() -> None:
         print("\n| build | wall | CPU (user + system) |\n|---|---|---|")
         print(f"| one process | {alone.wall:.2f} s | {alone.cpu:.2f} s |")
         print(f"| with helpers (as shipped) | {shared.wall:.2f} s | {shared.cpu:.2f} s |")
-        print(f"\nlower bound on two cores, sharing free: {first:.2f} (start, links, views) "
+        print(f"\nlower bound on two cores, sharing free: {first:.2f} (imports, links, views) "
               f"+ {mentions:.2f} (mentions; the .bib meanwhile) + {rest:.2f} / 2 (the rest) "
               f"= {bound:.2f} s")  # fmt: skip
         print(f"measured: {shared.wall:.2f} s; sharing cost {tax:.2f} s of CPU in this run "

@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from _measure import PYCACHE, spawn  # beside this script
+from _measure import PYCACHE, STAGE_TIMER, spawn  # beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent / "paperindex"
@@ -68,7 +68,8 @@ with open(sys.argv[2] + ".mentions", "w", newline="") as f:
     csv.writer(f).writerows((u, "note.md", 1, "") for u in urls)
 print(len(urls))
 """
-STAGES = """
+STAGES = (
+    """
 import gc, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
@@ -79,13 +80,9 @@ from paperindex.enrich.derive import derive_all
 from paperindex.enrich.metadata import Metadata
 from paperindex.extract import extract_paths
 from paperindex.files import locked
-gc.set_threshold(100_000, 50, 100)  # as the CLI sets it
-times = {"imports": time.perf_counter() - t0}
-def stage(name, start=[time.perf_counter()]):
-    now = time.perf_counter()
-    times[name] = now - start[0]
-    start[0] = now
-path = Path(sys.argv[2])
+"""
+    + STAGE_TIMER
+    + """path = Path(sys.argv[2])
 with locked(path):
     stage("lock")
     result = extract_paths([sys.argv[1]])
@@ -104,6 +101,7 @@ with locked(path):
     stage("save")
 print(" ".join(f"{k}={v:.3f}" for k, v in times.items()))
 """
+)
 _DIGITS = re.compile(r"\d{4,}")
 
 
