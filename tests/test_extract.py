@@ -88,6 +88,14 @@ def test_bare_urls(text: str, expected: list[str]) -> None:
     assert cited(text) == expected
 
 
+def test_html_entity_in_href_is_one_link_with_the_plain_url() -> None:
+    found = extract_text(
+        '<a href="https://example.com/list?a=1&amp;b=2">list</a> and https://example.com/list?a=1&b=2'
+    )
+    assert [c.url for c in found] == ["https://example.com/list?a=1&b=2"] * 2
+    assert found[0].mention.cited == "https://example.com/list?a=1&amp;b=2"  # as written
+
+
 def test_markdown_link_keeps_label_and_drops_title() -> None:
     (c,) = extract_text(
         '论文 [Mamba: Linear-Time](https://arxiv.org/abs/2312.00752 "the paper")，很好'

@@ -245,6 +245,9 @@ def test_canonical_form_table(
         ("https://twitter.com/old_name/status/99", "https://x.com/new_name/status/99"),
         ("https://deepspeed.ai/tutorials/moe/", "https://www.deepspeed.ai/tutorials/moe"),
         ("https://huggingface.co/datasets/A/B", "https://hf.co/datasets/a/b"),
+        # `&amp;` in a query is `&` (an href, or Markdown text, copied as written)
+        ("https://example.com/search?a=1&amp;b=2", "https://example.com/search?a=1&b=2"),
+        ("https://www.youtube.com/watch?t=5&amp;v=abcdefghijk", "https://youtu.be/abcdefghijk"),
     ],
 )
 def test_same_identity(a: str, b: str) -> None:

@@ -76,6 +76,8 @@ def _identify(url: str) -> Identity | None:
     if scheme not in DEFAULT_PORTS or not _valid_host(host):
         return None
     host = host.removeprefix("www.")
+    if raw_query and "&amp;" in raw_query:  # as written in HTML or Markdown: it means `&`
+        raw_query = raw_query.replace("&amp;", "&")
     query = parse_qsl(raw_query, keep_blank_values=True) if raw_query else []
     sites = sites_for_host(host)
     if sites:
