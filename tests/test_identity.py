@@ -247,6 +247,12 @@ def test_canonical_form_table(
         ("https://huggingface.co/datasets/A/B", "https://hf.co/datasets/a/b"),
         # `&amp;` in a query is `&` (an href, or Markdown text, copied as written)
         ("https://example.com/search?a=1&amp;b=2", "https://example.com/search?a=1&b=2"),
+        # a revision's PDF in the ACL Anthology is the paper
+        ("https://aclanthology.org/P19-1001v2.pdf", "https://aclanthology.org/P19-1001/"),
+        (
+            "https://aclanthology.org/2023.acl-long.1v3.pdf",
+            "https://aclanthology.org/2023.acl-long.1",
+        ),
         ("https://www.youtube.com/watch?t=5&amp;v=abcdefghijk", "https://youtu.be/abcdefghijk"),
     ],
 )
@@ -279,3 +285,17 @@ def test_openreview_ids_are_case_sensitive() -> None:
 )
 def test_not_usable_urls(url: str) -> None:
     assert identify(url) is None
+
+
+def test_acl_revision_is_kept_as_the_version_cited() -> None:
+    found = identify("https://aclanthology.org/P19-1001v2.pdf")
+    assert found is not None
+    assert (found.kind, found.source, found.id, found.version) == (
+        Kind.PAPER,
+        "acl",
+        "P19-1001",
+        "v2",
+    )
+    for not_a_paper in ("https://aclanthology.org/Xv2.pdf", "https://aclanthology.org/events/v2"):
+        other = identify(not_a_paper)
+        assert other is not None and other.kind is Kind.PAGE

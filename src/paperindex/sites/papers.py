@@ -18,6 +18,7 @@ from .base import Query, Ref, Site
 
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _ACL_ID = re.compile(r"(?:\d{4}\.[a-z0-9-]+\.\d+|[A-Z]\d{2}-\d{4})")
+_ACL_VERSION = re.compile(r"(.+)(v[1-9]\d*)")
 _ARXIV_DOI = "10.48550/arxiv."
 _ARXIV_SUBCLASS = re.compile(r"(?<=\.)[a-z]{2}(?=/)")  # math.gt/0309136 → math.GT/0309136
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -145,10 +146,14 @@ class Acl(Site):
             segments = segments[1:]
         if len(segments) != 1:
             return None
-        ident = segments[0].removesuffix(".pdf")
+        ident, version = segments[0].removesuffix(".pdf"), ""
+        revised = _ACL_VERSION.fullmatch(ident)  # `P19-1001v2.pdf`: a revision's file
+        if revised is not None and _ACL_ID.fullmatch(revised.group(1)):
+            ident, version = revised.groups()
         if not _ACL_ID.fullmatch(ident):
             return None
-        return Identity(Kind.PAPER, self.name, ident, f"https://aclanthology.org/{ident}/")
+        url = f"https://aclanthology.org/{ident}/"
+        return Identity(Kind.PAPER, self.name, ident, url, version)
 
     def pdf_url(self, ref: Ref) -> str:
         return f"https://aclanthology.org/{ref.id}.pdf"
