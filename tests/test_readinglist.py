@@ -277,6 +277,38 @@ def test_hostile_titles_and_excerpts_render_inert() -> None:
         assert visible.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html
 
 
+def test_timeline_takes_only_years_and_safe_text_from_curated_cells() -> None:
+    fence_breaker = "2020\n```\n<img src=x onerror=alert(1)>\n```mermaid"
+    cells = [
+        ("ok", "A Good Paper", "2021"),
+        ("k\n```\n<script>alert(3)</script>\n```mermaid", "<<<>>>", "2022"),  # title: nothing
+        ("y", "Year Breaks Out", fence_breaker),
+        ("d", "Directive", "2021 : x\n    %%{init: {'theme': 'dark'}}%%"),
+    ]
+    infos = [
+        LinkInfo(
+            Link(
+                key=key,
+                kind=Kind.PAPER,
+                source="example.com",
+                id=f"/{n}",
+                url=f"https://example.com/{n}",
+                title=title,
+                year=year,
+            )
+        )
+        for n, (key, title, year) in enumerate(cells)
+    ]
+    markdown = render_markdown(group(infos, TopicRules()))
+    assert check_rendered(markdown) == [] and check_mermaid(markdown) == []
+    html = _parser().render(markdown)
+    assert "<img" not in html and "<script" not in html  # shown as text only
+    chart = re.findall(r"```mermaid\n(.*?)```", markdown, re.S)[0]
+    assert "%%" not in chart and "<" not in chart
+    assert "2021 : A Good Paper" in chart and "2022 : k script alert(3) /script mermaid" in chart
+    assert "Year Breaks Out" not in chart and "Directive" not in chart  # not a year: left out
+
+
 ADDRESSES = "alice@example.com, bob.smith+tag@mail.example.org and mailto:carol_c@lab.example.co.uk"
 # GFM's extended email autolink (spec section 6.9): local part, @, domain with a period, not
 # ending in - or _ (cmark-gfm applies it to each run of text after joining text nodes, so

@@ -30,7 +30,7 @@ from ..cores import parts_halves
 from ..model import KIND_ORDER, Kind, Status
 from ..text import clean
 from .base import ExportContext, Exporter
-from .tex import checked_url
+from .tex import checked_url, valid_year
 from .topics import KIND_HEADINGS, TopicRules, assign, check_wanted, clean_heading
 from .view import LinkInfo
 
@@ -239,13 +239,15 @@ def _timeline(groups: list[Group]) -> list[str]:
     by_year: dict[str, list[str]] = {}
     for g in groups:
         for info in g.infos:
-            if info.link.kind is Kind.PAPER and info.link.display_year:
+            year = info.link.display_year  # a curated cell: only a year goes in the chart
+            if info.link.kind is Kind.PAPER and valid_year(year):
                 title = clean(info.title).split(":")[0]
                 short = " ".join(_MERMAID_UNSAFE.sub(" ", title).split())
                 if len(short) > 48:
                     short = short[:48].rsplit(" ", 1)[0] + " …"
-                short = short or info.link.key
-                by_year.setdefault(info.link.display_year, []).append(short)
+                short = short or " ".join(_MERMAID_UNSAFE.sub(" ", clean(info.link.key)).split())
+                if short:
+                    by_year.setdefault(year, []).append(short)
     if not by_year:
         return []
     lines = ["```mermaid", "timeline", "    title Papers by year of first version"]
