@@ -235,6 +235,29 @@ def test_ris_fields(shipped: dict[str, LinkInfo], hostile: list[LinkInfo]) -> No
     assert text.count("\nTY  - ") == len(hostile) - 1
 
 
+def test_a_key_or_a_notes_file_name_cannot_start_a_ris_record() -> None:
+    import rispy
+
+    injected = "\nER  - \n\nTY  - JOUR\nTI  - Injected title\nUR  - http://evil.example/"
+    link = Link(
+        key="k1" + injected,  # a hand-edited catalogue cell
+        kind=Kind.PAGE,
+        source="example.com",
+        id="/p",
+        url="https://example.com/p",
+        title="A Test Page",
+        mentions=[Mention(file="a" + injected + ".md", line=4, context="see this")],
+    )
+    text = ris([LinkInfo(link)])
+    loaded = rispy.loads(text)
+    assert len(loaded) == 1 and loaded[0]["title"] == "A Test Page"
+    assert loaded[0]["id"] == "k1 ER - TY - JOUR TI - Injected title UR - http://evil.example/"
+    assert loaded[0]["urls"] == ["https://example.com/p"]
+    tags = [line[:6] for line in text.splitlines() if line]
+    assert tags.count("TY  - ") == 1 and tags.count("ER  - ") == 1
+    assert "a ER - TY - JOUR" in loaded[0]["notes"][0]
+
+
 # --- command line ---------------------------------------------------------------------------------
 
 

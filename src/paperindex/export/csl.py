@@ -117,7 +117,7 @@ def mention_note(link: Link) -> list[str]:
     """The curated note, then one line per mention: file:line, section, the context."""
     lines = [_text(link.note)] if _text(link.note) else []
     for m in link.mentions:
-        where = f"{m.file}:{m.line}" + (f", {_text(m.section)}" if _text(m.section) else "")
+        where = f"{_text(m.file)}:{m.line}" + (f", {_text(m.section)}" if _text(m.section) else "")
         said = _text(m.context) or _text(m.label) or _text(m.cited)
         lines.append(f"Cited in {where}" + (f": {said}" if said else ""))
     return lines

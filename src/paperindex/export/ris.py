@@ -48,7 +48,7 @@ def record(info: LinkInfo) -> dict[str, Any]:
         "type_of_reference": (
             _PAPER_TYPES[data["type"]] if link.kind is Kind.PAPER else TYPES[link.kind]
         ),
-        "id": link.key,
+        "id": csl._text(link.key),  # a curated cell: one line, as every RIS value
         "title": data["title"],
     }
     if "author" in data:
