@@ -23,6 +23,11 @@ from paperindex.model import Identity, Kind, Link, Mention
 _FORMULA = ("=", "+", "-", "@", "'")
 
 
+def _formula(cell: str) -> bool:
+    """Protected: a formula sign (or `'`) first, or a sign after leading spaces."""
+    return cell.startswith(_FORMULA) or cell.lstrip(" ").startswith(_FORMULA[:4])
+
+
 def _expected_mentions(link_id: str, mentions: list[Mention]) -> str:
     """The mentions file as the csv module writes it, formula-like cells behind a `'`."""
     out = io.StringIO()
@@ -30,7 +35,7 @@ def _expected_mentions(link_id: str, mentions: list[Mention]) -> str:
     writer.writerow(csvfile.MENTION_COLUMNS)
     for m in mentions:
         cells = [link_id, m.file, str(m.line), *m[2:]]
-        writer.writerow(["'" + c if c.startswith(_FORMULA) else c for c in cells])
+        writer.writerow(["'" + c if _formula(c) else c for c in cells])
     return out.getvalue()
 
 

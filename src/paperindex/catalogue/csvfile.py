@@ -114,7 +114,8 @@ def mentions_path(catalogue: Path | str) -> Path:
 
 def _protect(value: str) -> str:
     value = clean(value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    formula = value.startswith(_FORMULA_START) or _FORMULA_VALUE.match(value) is not None
+    return "'" + value if formula else value
 
 
 def _line(row: list[str]) -> str:
@@ -128,6 +129,7 @@ def _line(row: list[str]) -> str:
     plain = (  # no cell to clean or protect: a formula cell would show as `,=` (or `=` first)
         text.isprintable()
         and not text.startswith(_FORMULA_START)
+        and _FORMULA_VALUE.match(text) is None
         and _FORMULA_CELL.search(text) is None
     )
     if plain and '"' not in text and text.count(",") == len(row) - 1:
@@ -141,7 +143,12 @@ def _quoted(cell: str) -> str:
 
 
 _QUOTE = re.compile('[,"\n]')
-_FORMULA_CELL = re.compile(",[=+\\-@']")
+# A value some spreadsheet may read as a formula: a sign first, once leading spaces (which an
+# importer may trim) are passed over; full-width signs too.  `\s` takes NBSP, U+3000, U+2028.
+_SIGN = "[=+\\-@\uff0b\uff0d\uff1d\uff20]"
+_SPACES = "[\\s\u200b-\u200d\u2060\ufeff]"
+_FORMULA_VALUE = re.compile(f"{_SPACES}*{_SIGN}")
+_FORMULA_CELL = re.compile(f",(?:{_SIGN}|'|{_SPACES}+{_SIGN})")  # (the common branch first)
 """A cell (after the first) starting like a formula, in a row whose commas all separate cells."""
 _CHUNK_ROWS = 4096
 
@@ -173,6 +180,7 @@ def _chunk_text(chunk: list[list[str]]) -> str:
     if (
         text.isprintable()
         and not text.startswith(_FORMULA_START)
+        and _FORMULA_VALUE.match(text) is None
         and _FORMULA_CELL.search(text) is None
     ):
         if '"' in text or text.count(",") != sum(map(len, chunk)) - 1:
