@@ -250,6 +250,9 @@ def test_an_unresolvable_name_is_unreachable_and_says_whether_the_host_exists() 
         ("64:ff9b::a9fe:a9fe", True),  # NAT64 around 169.254.169.254
         ("2001:0:4136:e378:8000:63bf:f5ff:fffe", True),  # Teredo around 10.0.0.1
         ("198.18.0.1", True),  # benchmarking range
+        ("fec0::1", True),  # IPv6 site-local (deprecated): Python 3.11 calls it global
+        ("3fff::1", True),  # IPv6 documentation range of RFC 9637
+        ("2a00:1450::1", False),
     ],
 )
 def test_address_rules(address: str, refused: bool) -> None:

@@ -55,6 +55,10 @@ METADATA_ADDRESSES: Mapping[IPAddress, str] = {
     ipaddress.ip_address("fd00:ec2::254"): "cloud metadata service (AWS, IPv6)",
 }
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NOT_PUBLIC: Mapping[IPNetwork, str] = {  # what Python 3.11's `is_global` still calls global
+    ipaddress.ip_network("fec0::/10"): "a site-local address (deprecated, RFC 3879)",
+    ipaddress.ip_network("3fff::/20"): "a documentation address (RFC 9637)",
+}
 
 
 class Refused(HttpError):
@@ -98,6 +102,9 @@ def refusal(address: IPAddress, allow: Iterable[IPNetwork] = ()) -> str | None:
             return None if why is None else f"{why}, embedded in the IPv6 address {address}"
     if address in METADATA_ADDRESSES:
         return f"{address} is a {METADATA_ADDRESSES[address]}"
+    for net, what in _NOT_PUBLIC.items():
+        if address in net:
+            return f"{address} is {what}"
     for test, what in (
         (address.is_loopback, "a loopback address"),
         (address.is_link_local, "a link-local address"),
