@@ -49,6 +49,8 @@ STORE = ROOT / "data" / "metadata" / "arxiv.json"
         ("$}{$", r"{\$}{\textbraceright}{\textbraceleft}{\$}"),
         ("Müller naïve", r"M{\"u}ller na{\"\i}ve"),
         ("  spaced\n out\t", "spaced out"),
+        ("a < b > c | d", r"a {\textless} b {\textgreater} c {\textbar} d"),
+        ("$a < b$ holds", "$a < b$ holds"),  # in math, < is the relation
     ],
 )
 def test_escaping_table(text: str, expected: str) -> None:
@@ -242,6 +244,7 @@ HOSTILE_TITLES = [
     "Ångström naïve café — “quotes” ‘single’ …",
     "}" * 5 + "{" * 3,
     "title with\nnewline and\ttab",
+    "Bounds: a < b, c > d | e <<>> ||",  # OT1 sets these as ¡ ¿ and a dash unless escaped
 ]
 
 

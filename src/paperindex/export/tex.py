@@ -51,6 +51,10 @@ SPECIALS = {
     "_": r"{\_}",
     "~": r"{\textasciitilde}",
     "^": r"{\textasciicircum}",
+    # OT1, pdfLaTeX's default font encoding, sets these three as ¡, ¿ and a dash
+    "<": r"{\textless}",
+    ">": r"{\textgreater}",
+    "|": r"{\textbar}",
 }
 # Protection braces are marked with two control characters while the text is still raw, then
 # become braces in the escaping pass: `clean` has removed every control character by then, so
@@ -74,6 +78,7 @@ ACCENTS = frozenset("`'^\"~=.uvHcdbr")
 """Accent commands OT1 provides (no ogonek `\\k`, no tie `\\t`)."""
 TEXT_ESCAPES = frozenset(
     {"textbackslash", "textbraceleft", "textbraceright", "textasciitilde", "textasciicircum"}
+    | {"textless", "textgreater", "textbar"}
     | {"$", "&", "%", "#", "_", "-"}
 )
 
@@ -130,8 +135,8 @@ _FORM = (
 # pylatexenc forms accepted as they are: a whitelisted command, optionally in one pair of braces.
 _SAFE_FORM = re.compile(rf"(?:{_FORM})|\{{(?:{_FORM})\}}|\\ensuremath\{{\\(?:{_MATH_ALT})\}}")
 
-_ESCAPE_RUN = re.compile(r"[\\{}$&%#_~^\x01\x02]|[^\x00-\x7f]+")
-_ESCAPE_ASCII = re.compile(r"[\\{}$&%#_~^\x01\x02]")  # a plain class scans 5x faster
+_ESCAPE_RUN = re.compile(r"[\\{}$&%#_~^<>|\x01\x02]|[^\x00-\x7f]+")
+_ESCAPE_ASCII = re.compile(r"[\\{}$&%#_~^<>|\x01\x02]")  # a plain class scans 5x faster
 _ASCII_ESCAPES = {**SPECIALS, _OPEN: "{", _CLOSE: "}"}
 
 
