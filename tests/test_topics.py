@@ -233,6 +233,12 @@ def test_the_packaged_taxonomy_is_broad_and_bilingual() -> None:
         ("Robust Speech Recognition via Large-Scale Weak Supervision", "Speech and audio"),
         ("大模型长文本评测", "Long context"),
         ("Scaling Laws for Neural Language Models", "Optimization and training dynamics"),
+        # notes outside language models (a new user's biology and vision notes)
+        ("Widget Screens of the Human Genome", "Science"),
+        ("Widgetpose: Generalist Cell Segmentation for Microscopy", "Science"),
+        ("Fast Optical Flow for Widgets", "Computer vision"),
+        ("Human Pose Estimation for Widgets", "Computer vision"),
+        ("Chinese Word Segmentation with Widgets", "Multilingual and Chinese NLP"),
     ],
 )
 def test_the_packaged_taxonomy_on_titles(title: str, topic: str) -> None:
