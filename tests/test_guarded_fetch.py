@@ -224,6 +224,17 @@ def test_one_request_at_a_time_per_host_with_a_minimum_interval(web: FakeWeb) ->
     assert clock.sleeps == [2.0, 2.0]
 
 
+def test_the_pause_between_requests_counts_against_the_deadline(web: FakeWeb) -> None:
+    clock = FakeClock()
+    web.redirect("/moved", "/page")  # to the same host: the second request waits its turn
+    fetcher = PageFetcher(GuardPolicy.for_tests(min_interval=5.0, timeout=3.0), clock=clock)
+    with pytest.raises(net.HttpTimeout):
+        fetcher.fetch(web.url_for("/moved"))
+    assert clock.sleeps == [5.0] and [r.path for r in web.requests] == ["/moved"]
+    fetcher = PageFetcher(GuardPolicy.for_tests(min_interval=1.0, timeout=3.0), clock=clock)
+    assert fetcher.fetch(web.url_for("/moved")).status == 200  # a pause inside the deadline
+
+
 def test_an_unresolvable_name_is_unreachable_and_says_whether_the_host_exists() -> None:
     def missing(host: str, port: int) -> list[str]:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")

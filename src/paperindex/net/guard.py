@@ -157,7 +157,8 @@ class GuardPolicy:
     """The limits of fetching cited pages."""
 
     timeout: float = 20.0
-    """Seconds for the whole chain of redirects, connection to last byte."""
+    """Seconds for the whole chain of redirects, from the call to the last byte (pauses
+    between requests to one host included)."""
     max_bytes: int = 2 * MB
     """Largest page read."""
     max_redirects: int = 5
@@ -255,7 +256,7 @@ class PageFetcher:
             left = deadline - self.clock.monotonic()
             if left <= 0:
                 raise HttpTimeout(url, f"no page within the {policy.timeout:g}s timeout")
-            resp = self._get(current, target, left, headers)
+            resp = self._get(current, target, deadline, headers)
             if resp.status not in REDIRECTS:
                 break
             location = resp.header("Location") or ""
@@ -274,7 +275,7 @@ class PageFetcher:
         )
 
     def _get(
-        self, url: str, target: Target, timeout: float, headers: Mapping[str, str] | None
+        self, url: str, target: Target, deadline: float, headers: Mapping[str, str] | None
     ) -> HttpResponse:
         lock, last = self._host(target.host)
         with lock:
@@ -282,6 +283,9 @@ class PageFetcher:
                 wait = last[0] + self.policy.min_interval - self.clock.monotonic()
                 if wait > 0:
                     self.clock.sleep(wait)
+            timeout = deadline - self.clock.monotonic()  # the pause counts: one deadline
+            if timeout <= 0:
+                raise HttpTimeout(url, f"no page within the {self.policy.timeout:g}s timeout")
             try:
                 with self._session_lock, pinned_address(target.host, target.port, target.address):
                     self.requests += 1
