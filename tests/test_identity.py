@@ -296,6 +296,6 @@ def test_acl_revision_is_kept_as_the_version_cited() -> None:
         "P19-1001",
         "v2",
     )
-    for not_a_paper in ("https://aclanthology.org/Xv2.pdf", "https://aclanthology.org/events/v2"):
-        other = identify(not_a_paper)
-        assert other is not None and other.kind is Kind.PAGE
+    for not_an_id in ("https://aclanthology.org/Xv2.pdf", "https://aclanthology.org/events/v2"):
+        other = identify(not_an_id)
+        assert other is not None and other.source == "aclanthology.org"  # a page of the site
