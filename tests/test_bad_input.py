@@ -117,7 +117,7 @@ def test_cli_reports_skips_and_refuses_missing_paths(
         )
         == 1  # no note could be read: nothing to do is not success
     )
-    assert "skipped bin.md: binary (NUL bytes)" in capsys.readouterr().err
+    assert "skipped ./bin.md: binary (NUL bytes)" in capsys.readouterr().err
     assert main(["extract", str(tmp_path / "nope.md"), "--catalogue", str(out)]) == 2
     err = capsys.readouterr().err
     assert "no such file or directory" in err and "nope.md" in err

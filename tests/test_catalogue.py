@@ -140,8 +140,8 @@ def test_extracting_other_files_does_not_forget_mentions(tmp_path: Path) -> None
     result = update_catalogue([b], out, tmp_path / "none.json")
     repo = next(lk for lk in result.catalogue.links if lk.kind is Kind.CODE)
     assert [(m.file, m.subpath) for m in repo.mentions] == [
-        ("a.md", ""),
-        ("b.md", "tree/main/csrc"),
+        ("./a.md", ""),  # named from the catalogue's folder, where the notes are
+        ("./b.md", "tree/main/csrc"),
     ]
     assert all(lk.status is Status.CITED for lk in result.catalogue.links)
 

@@ -371,7 +371,7 @@ def test_the_cli_counts_skipped_images_and_keeps_them_when_asked(
     csv = str(tmp_path / "links.csv")
     assert main(["extract", str(tmp_path / "list.md"), "--catalogue", csv]) == 0
     err = capsys.readouterr().err
-    assert "read list.md: 8 citation(s), 10 image(s) skipped (utf-8)" in err
+    assert "read ./list.md: 8 citation(s), 10 image(s) skipped (utf-8)" in err
     assert "10 image(s) skipped (--keep-images keeps them)" in err
     kept = str(tmp_path / "kept.csv")
     assert main(["extract", str(tmp_path / "list.md"), "--catalogue", kept, "--keep-images"]) == 0

@@ -110,7 +110,7 @@ def _extract(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_the_extract_command_ends_at_once_with_everything_done(tmp_path: Path) -> None:
     run = _extract(tmp_path, "extract", "notes")
     assert run.returncode == 0, run.stderr
-    assert "read a.md: 2 citation(s) (utf-8)" in run.stderr
+    assert "read ./notes/a.md: 2 citation(s) (utf-8)" in run.stderr
     assert "data/links.csv: 2 links (1 code, 1 paper); 2 new" in run.stderr
     assert "FINALIZED" not in run.stderr
     links = (tmp_path / "data" / "links.csv").read_text(encoding="utf-8")

@@ -105,7 +105,7 @@ def test_extract_then_build_groups_with_the_packaged_taxonomy(
 ) -> None:
     assert main(["extract", "notes/"]) == 0
     err = capsys.readouterr().err
-    assert "read long.md: 2 citation(s), 1 image(s) skipped (utf-8)" in err
+    assert "read ./notes/long.md: 2 citation(s), 1 image(s) skipped (utf-8)" in err
     build = subprocess.run(
         [sys.executable, "-m", "paperindex", "build"], capture_output=True, text=True, timeout=60
     )

@@ -140,7 +140,7 @@ def test_a_fifo_named_on_the_command_line_is_skipped_for_an_error_not_opened(
     err = capsys.readouterr().err
     assert code == 1
     assert f"error: skipped {fifo}: special file (FIFO); not opened" in err
-    assert "read good.md: 2 citation(s)" in err
+    assert "read ./good.md: 2 citation(s)" in err  # named from the catalogue's folder
     assert "1 input(s) skipped for errors" in err
     assert len(cat.load(out).links) == 2  # everything else was saved
 
@@ -255,7 +255,8 @@ def test_only_policy_skips_exit_0_and_errors_exit_1_with_everything_else_saved(
     out = tmp_path / "links.csv"
     assert main(["extract", str(notes), "--catalogue", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "skipped .hidden.md: hidden" in err and "skipped bin.md: binary (NUL bytes)" in err
+    assert "skipped ./notes/.hidden.md: hidden" in err
+    assert "skipped ./notes/bin.md: binary (NUL bytes)" in err
     assert "error" not in err
 
     # b.md is cited, then replaced by a FIFO: the run fails, b.md keeps its mentions, a.md's
@@ -270,7 +271,7 @@ def test_only_policy_skips_exit_0_and_errors_exit_1_with_everything_else_saved(
     links = {link.id: link for link in cat.load(out).links}
     assert links["/new"].status.value == "cited"
     assert links["/b"].status.value == "cited"
-    assert [m.file for m in links["/b"].mentions] == ["b.md"]
+    assert [m.file for m in links["/b"].mentions] == ["./notes/b.md"]  # not gone: unreadable
 
 
 def test_the_api_reports_errors_and_follows_symlinks_when_asked(tmp_path: Path) -> None:

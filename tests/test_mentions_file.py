@@ -130,7 +130,7 @@ def test_a_link_cited_100000_times_loads_and_exports(tmp_path: Path) -> None:
     done = build(tmp_path / "out", path, tmp_path / "meta", formats=["bib", "md", "ris"])
     assert "(cited 100000 times)" in done.reading_list.read_text(encoding="utf-8")
     ris = (tmp_path / "out" / "references.ris").read_text(encoding="utf-8")
-    assert ris.count("\nN1  - Cited in digest.md:") == 100_000
+    assert ris.count("\nN1  - Cited in ./digest.md:") == 100_000
 
 
 # --- a kill at any point leaves both files old or both new ---------------------------------------

@@ -133,7 +133,7 @@ def test_one_work_cited_four_ways_is_one_row_one_entry_and_stable(
     more.write_text(f"again doi:{DOI} and https://openreview.net/pdf?id={FORUM}\n")
     update_catalogue([notes, more], csv_path, tmp_path)
     (link,) = cat.load(csv_path).links
-    assert [m.file for m in link.mentions].count("more.md") == 1  # one line, one citation
+    assert [m.file for m in link.mentions].count("./more.md") == 1  # one line, one citation
 
 
 def _link(source: str, ident: str, line: int, **cells: str) -> Link:

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from . import catalogue as cat
 from . import defaults
 from .catalogue.keys import assign_keys
-from .extract import ExtractResult, FileReport, display_name, extract_paths
+from .extract import ExtractResult, FileReport, display_name, extract_paths, project_name
+from .extract.reader import project_root
 from .files import ForkedPart, atomic_write_parts, locked, write_synced
 from .model import Kind, Link, Status
 
@@ -138,19 +139,29 @@ def update_catalogue(
                     extract, nothing, None, False, replay.kinds, True, catalogue_path
                 )
         with last.watch() if last is not None else contextlib.nullcontext():
-            result = extract_paths(notes, progress, follow_symlinks, keep_images)
-            scanned = [f.path for f in result.files if not f.skipped]
+            root = project_root(catalogue_path)
+            result = extract_paths(notes, progress, follow_symlinks, keep_images, root=root)
+            read = [
+                (note, f) for note, f in zip(result.inputs, result.files, strict=True)
+                if not f.skipped
+            ]  # fmt: skip
+            scanned = [f.path for _, f in read]
+            # a file's mentions under the name older versions gave it go too: replaced
+            scanned += [note.legacy for note, _ in read if note.legacy]
             # the mentions of the files just read are replaced: no need to read them
             catalogue = cat.load(catalogue_path, mentions=scanned, migrate=True)
+            gone = cat.files_gone(catalogue, _walked(notes, root), str(root), set(scanned))
             known = Metadata.load(metadata, present_only=True)
-            summary = cat.merge(catalogue, result.citations, scanned)
+            summary = cat.merge(catalogue, result.citations, scanned + gone)
+            summary.files_gone = gone
+            changed = bool(scanned or gone)
             # the mentions file is fixed now: a helper writes it while columns and keys are made
-            early = cat.start_mentions(catalogue, catalogue_path) if scanned else None
+            early = cat.start_mentions(catalogue, catalogue_path) if changed else None
             try:
                 derive_all(catalogue.links, known)
                 summary.keyed = assign_keys(catalogue.links)
                 digests: dict[Path, tuple[int, str]] | None = {} if last is not None else None
-                written = cat.save(catalogue, catalogue_path, digests, early) if scanned else False
+                written = cat.save(catalogue, catalogue_path, digests, early) if changed else False
             finally:
                 if early is not None:
                     early.close()
@@ -158,6 +169,19 @@ def update_catalogue(
         if last is not None and digests is not None:
             last.record(result, digests, kinds)
     return UpdateResult(result, summary, catalogue, written, kinds, False, catalogue_path)
+
+
+def _walked(notes: Sequence[Path | str], root: Path) -> list[str]:
+    """The folders among `notes` under the project root, as prefixes of the names of the files
+    in them (`./notes/`; `./` for the root itself)."""
+    top = str(root)
+    prefixes = []
+    for note in notes:
+        if os.path.isdir(note):
+            name = "./" if os.path.abspath(note) == top else project_name(Path(note), top)
+            if name is not None:
+                prefixes.append(name.rstrip("/") + "/" if name != "./" else name)
+    return prefixes
 
 
 def ensure_keys(catalogue_path: Path | str = cat.DEFAULT_CATALOGUE) -> list[str]:

@@ -46,7 +46,9 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         follow_symlinks=args.follow_symlinks, keep_images=args.keep_images, skip_unchanged=True,
     )  # fmt: skip
     _KEPT.append(result)  # freed by the process's end, not one object at a time (see main)
-    if not result.extract.read:
+    for name in result.summary.files_gone:
+        _say(f"gone {display_name(name)}: no longer there; its citations went with it")
+    if not result.extract.read and not result.summary.files_gone:
         where = ", ".join(display_name(str(p)) for p in args.notes)
         _say(
             f"paperindex: warning: no notes read in {where} (notes are .md, .markdown and .txt "
@@ -64,7 +66,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         + f"; {len(summary.added)} new, {len(summary.gone)} no longer cited, "
         f"{len(summary.keyed)} keyed; " + ("written" if result.written else "unchanged") + skipped
     )
-    if not any(f.citations for f in result.extract.files):
+    if result.extract.read and not any(f.citations for f in result.extract.files):
         _say("paperindex: warning: the notes cite no link")
     errors = result.extract.errors
     if errors:

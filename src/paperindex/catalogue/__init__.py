@@ -2,7 +2,8 @@
 together), citations merged into them, and citation keys that never move.
 
     csvfile  the files: one row per link, curated columns kept; one row per citation; atomic
-    merging  an extract folded in: one row per identity, mentions replaced per file
+    merging  an extract folded in: one row per identity, mentions replaced per file (and
+             dropped for notes no longer there)
     keys     stable citation keys
 """
 
@@ -27,7 +28,7 @@ from .csvfile import (
     save,
     start_mentions,
 )
-from .merging import MergeSummary, merge
+from .merging import MergeSummary, files_gone, merge
 
 __all__ = [
     "COLUMNS",
@@ -43,6 +44,7 @@ __all__ = [
     "dumps",
     "dumps_mentions",
     "encode_mentions",
+    "files_gone",
     "load",
     "loads",
     "mentions_path",

@@ -3,7 +3,8 @@ per file), and rows that metadata shows to be one work (`unify`: one row per wor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from ..model import Citation, Link, Mention, Status
@@ -19,6 +20,8 @@ class MergeSummary:
     gone: list[Link] = field(default_factory=list)
     returned: list[Link] = field(default_factory=list)
     keyed: list[Link] = field(default_factory=list)
+    files_gone: list[str] = field(default_factory=list)
+    """Notes no longer there, whose mentions were dropped (see `files_gone`)."""
 
 
 def merge(
@@ -95,6 +98,30 @@ def merge(
     restore_mentions(catalogue, summary.gone)  # the last mentions of what is no longer cited
     catalogue.mentions_left_out = frozenset()
     return summary
+
+
+def files_gone(
+    catalogue: Catalogue, folders: Iterable[str], root: str, read: Collection[str]
+) -> list[str]:
+    """The notes the catalogue's mentions name inside `folders` that no longer exist, sorted:
+    what a walk of those folders would have read, had they still been there.
+
+    Only names that start from the project root count (`./notes/a.md`, see
+    `paperindex.extract.iter_note_files`; `folders` are such prefixes, `./notes/`), from the
+    absolute folder `root`: an older name, relative to some folder given once, could be a file
+    elsewhere that still exists.  Names in `read` (this run's) are left out."""
+    prefixes = tuple(folders)
+    if not prefixes:
+        return []
+    gone = Status.GONE  # a gone link's mentions are its last, kept: not this run's to drop
+    names = {m.file for link in catalogue.links if link.status is not gone for m in link.mentions}
+    return sorted(
+        name
+        for name in names
+        if name.startswith(prefixes)
+        and name not in read
+        and not os.path.lexists(os.path.join(root, name[2:]))
+    )
 
 
 def _dedupe(mentions: list[Mention]) -> list[Mention]:

@@ -14,6 +14,7 @@ from .reader import (
     display_name,
     extract_paths,
     iter_note_files,
+    project_name,
 )
 from .scanner import extract_text, scan
 
@@ -26,5 +27,6 @@ __all__ = [
     "extract_paths",
     "extract_text",
     "iter_note_files",
+    "project_name",
     "scan",
 ]

@@ -43,7 +43,14 @@ from typing import Any
 
 from .._version import __version__
 from ..files import Digest, atomic_write_text
-from .reader import ExtractResult, FileReport, NoteFile, _open_regular, iter_note_files
+from .reader import (
+    ExtractResult,
+    FileReport,
+    NoteFile,
+    _open_regular,
+    iter_note_files,
+    project_root,
+)
 
 FORMAT = 1
 SUFFIX = ".fingerprint"
@@ -181,7 +188,11 @@ def _replay(inputs: Inputs, body: dict[str, Any]) -> Replay | None:
     if body["options"] != inputs.options():
         return None
     stored = body["notes"]
-    notes = list(iter_note_files([Path(p) for p in inputs.notes], inputs.follow_symlinks))
+    notes = list(
+        iter_note_files(
+            [Path(p) for p in inputs.notes], inputs.follow_symlinks, project_root(inputs.catalogue)
+        )
+    )
     if len(notes) != len(stored) or any(n.error for n in notes):
         return None
     if any(_entry(n) != s["entry"] for n, s in zip(notes, stored, strict=True)):

@@ -19,7 +19,7 @@ import pickle
 import re
 import stat
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -542,17 +542,23 @@ class NoteFile:
 
     path: Path
     name: str
-    """Name for mentions: relative to the folder given, or the file's own name."""
+    """Name for mentions: `./` and the path from the project root (`iter_note_files`'s `root`)
+    for a file under it, else relative to the folder given, or the file's own name."""
     skipped: str = ""
     error: bool = False
     named: bool = False
     """Named by the caller, not found in a folder."""
+    legacy: str = ""
+    """The name a file under the root had before names started from the root (relative to the
+    folder given, or its own name), when a root was given: a catalogue may still hold it."""
 
 
 _OUTSIDE = "symlink to outside the folder; not followed"
 
 
-def iter_note_files(paths: Sequence[Path], follow_symlinks: bool = False) -> Iterator[NoteFile]:
+def iter_note_files(
+    paths: Sequence[Path], follow_symlinks: bool = False, root: Path | None = None
+) -> Iterator[NoteFile]:
     """Each input under `paths`, in order, with the reason to skip it if there is one.
 
     Files named directly are read whatever their suffix.  Folders are walked in sorted order
@@ -560,7 +566,40 @@ def iter_note_files(paths: Sequence[Path], follow_symlinks: bool = False) -> Ite
     in them are reported).  Skipped for an error (and reported): unreadable files and folders,
     FIFOs, sockets and devices (never opened: opening a FIFO blocks), names that are not valid
     UTF-8, symlinks that leave the folder (unless `follow_symlinks`), symlink loops.
+
+    `root` (the project's folder): a file under it is named by its path from there
+    (`./notes/a.md`), the same however it was reached, so two folders' `a.md` stay apart.
     """
+    if root is None:
+        yield from _note_files(paths, follow_symlinks)
+        return
+    top = os.path.abspath(root)
+    for note in _note_files(paths, follow_symlinks):
+        name = None if note.error else project_name(note.path, top)
+        yield note if name is None else replace(note, name=name, legacy=note.name)
+
+
+def project_root(catalogue: Path | str) -> Path:
+    """A catalogue's project folder, absolute: the one holding its `data` folder
+    (`data/links.csv` → `.`), else the catalogue's own folder.  Notes under it are named by
+    their path from it (`./notes/a.md`), however they are given to `extract`, so names stay
+    the same from run to run."""
+    folder = Path(os.path.abspath(catalogue)).parent
+    return folder.parent if folder.name == "data" else folder
+
+
+def project_name(path: Path | str, root: str) -> str | None:
+    """`./` and `path`'s path from the folder `root` (absolute), or None when it is not under
+    it.  Symlinks are not resolved: a file is named by where it was found."""
+    full = os.path.abspath(path)
+    try:
+        inside = full != root and _inside(full, root)
+    except ValueError:  # another drive (Windows)
+        return None
+    return "./" + Path(os.path.relpath(full, root)).as_posix() if inside else None
+
+
+def _note_files(paths: Sequence[Path], follow_symlinks: bool) -> Iterator[NoteFile]:
     for root in paths:
         try:
             mode = root.stat().st_mode
@@ -689,6 +728,7 @@ def extract_paths(
     follow_symlinks: bool = False,
     keep_images: bool = False,
     parallel: bool = True,
+    root: Path | None = None,
 ) -> ExtractResult:
     """Citations from files and folders of notes, with a report per file.
 
@@ -697,10 +737,11 @@ def extract_paths(
     bounded memory; a NUL byte anywhere makes it binary, and what it seemed to cite is dropped.
     Images, badges, charts and counters are counted, not cited, unless `keep_images`.
     `parallel`: several files holding enough text are scanned on every core, with the same
-    result (see `paperindex.extract.forked`).
+    result (see `paperindex.extract.forked`).  `root`: the project's folder, which the names
+    of the files under it start from (see `iter_note_files`).
     """
     result = ExtractResult()
-    notes = list(iter_note_files([Path(p) for p in paths], follow_symlinks))
+    notes = list(iter_note_files([Path(p) for p in paths], follow_symlinks, root))
     cuts = forked.plan(notes) if parallel else []
     split = parallel and not cuts  # no helper scans other files: a large one may be split
 
