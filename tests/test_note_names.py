@@ -12,6 +12,7 @@ import pytest
 
 from paperindex import catalogue as cat
 from paperindex.api import update_catalogue
+from paperindex.catalogue import merging
 from paperindex.extract import project_name
 from paperindex.extract.reader import project_root
 from paperindex.model import Mention, Status
@@ -146,3 +147,68 @@ def test_the_command_says_which_notes_are_gone_even_when_none_is_left(
     assert main(["extract", "notes"]) == 1  # an empty folder, as ever: nothing to read
     said = capsys.readouterr().err  # said once: gone links keep their last mentions
     assert "gone " not in said and "no notes read" in said
+
+
+def test_a_gone_link_stays_gone_until_a_note_cites_it_again(project: Path) -> None:
+    _extract("notes")
+    (project / "notes" / "a.md").write_text("no link now\n", encoding="utf-8")
+    assert _where(_extract("notes"))["2001.00001"][0] == "gone"
+    # another run, of another note: the gone link's last mention is history, not a citation
+    (project / "notes" / "b.md").write_text(B + "\n", encoding="utf-8")
+    assert _where(_extract("notes/b.md"))["2001.00001"] == ("gone", ["./notes/a.md"])
+    (project / "notes" / "b.md").unlink()
+    _extract("notes")
+    assert {status for status, _ in _where(_extract("notes")).values()} == {"gone"}  # again
+    (project / "notes" / "c.md").write_text(A, encoding="utf-8")
+    assert _where(_extract("notes"))["2001.00001"] == ("cited", ["./notes/c.md"])
+
+
+def test_a_note_behind_an_unreadable_folder_or_a_broken_link_is_kept(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "notes" / "sub").mkdir()
+    (project / "notes" / "sub" / "c.md").write_text("https://arxiv.org/abs/2003.00003\n")
+    outside = project.parent / f"{project.name}-drive"
+    outside.mkdir()
+    (outside / "d.md").write_text("https://arxiv.org/abs/2004.00004\n", encoding="utf-8")
+    (project / "notes" / "drive").symlink_to(outside)  # a drive mounted there
+    result = update_catalogue(["notes"], "data/links.csv", "data/metadata", follow_symlinks=True)
+    names = {m.file for link in result.catalogue.links for m in link.mentions}
+    # behind a link out of the project: named as the folder given saw it
+    assert {"./notes/sub/c.md", "drive/d.md"} <= names
+    outside.rename(project.parent / f"{project.name}-unmounted")
+    listdir = os.listdir
+
+    def unreadable(path: str) -> list[str]:
+        if path.endswith("sub"):
+            raise PermissionError(13, "Permission denied", path)
+        return listdir(path)
+
+    catalogue = cat.load(Path("data/links.csv"))
+    root = str(project_root(Path("data/links.csv")))
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "listdir", unreadable)
+        assert merging.files_gone(catalogue, ["./notes/"], root, ()) == []
+    # the folder moved to a drive, linked in its place, and the drive is not mounted
+    (project / "notes" / "sub").rename(project.parent / f"{project.name}-sub")
+    (project / "notes" / "sub").symlink_to(project.parent / f"{project.name}-not-mounted")
+    assert merging.files_gone(catalogue, ["./notes/"], root, ()) == []
+    (project / "notes" / "sub").unlink()  # and now it is gone
+    assert merging.files_gone(catalogue, ["./notes/"], root, ()) == ["./notes/sub/c.md"]
+
+
+def test_a_note_reached_through_a_link_inside_the_project_is_one_note(project: Path) -> None:
+    (project / "n2").symlink_to(project / "notes")
+    catalogue = _extract("notes", "n2", str(project / "n2" / "a.md"))
+    assert _where(catalogue)["2001.00001"] == ("cited", ["./notes/a.md"])
+
+
+def test_a_note_become_a_folder_or_renamed_in_case_is_gone(project: Path) -> None:
+    (project / "notes" / "C.md").write_text("https://arxiv.org/abs/2003.00003\n")
+    _extract("notes")
+    (project / "notes" / "b.md").unlink()
+    (project / "notes" / "b.md").mkdir()
+    (project / "notes" / "C.md").rename(project / "notes" / "c.md")  # a case-only rename
+    result = update_catalogue(["notes"], "data/links.csv", "data/metadata")
+    assert result.summary.files_gone == ["./notes/C.md", "./notes/b.md"]
+    assert _where(result.catalogue)["2003.00003"] == ("cited", ["./notes/c.md"])

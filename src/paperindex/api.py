@@ -178,7 +178,7 @@ def _walked(notes: Sequence[Path | str], root: Path) -> list[str]:
     prefixes = []
     for note in notes:
         if os.path.isdir(note):
-            name = "./" if os.path.abspath(note) == top else project_name(Path(note), top)
+            name = "./" if os.path.realpath(note) == top else project_name(Path(note), top)
             if name is not None:
                 prefixes.append(name.rstrip("/") + "/" if name != "./" else name)
     return prefixes

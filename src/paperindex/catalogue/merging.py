@@ -73,21 +73,25 @@ def merge(
                     found = fresh[id(link)] = []
             rows[row] = found
         found.append(citation[4])
+    gone = Status.GONE
     for i in range(old):
         link = links[i]
         new = fresh.get(id(link))
+        if link.status is gone:  # its mentions are its last ones, history: only new ones count
+            if new is not None:
+                link.mentions = _dedupe(new) if len(new) > 1 else new
+                link.status = Status.CITED
+                summary.returned.append(link)
+            continue
         mentions = link.mentions
         if scanned and mentions:
             mentions = [m for m in mentions if m.file not in scanned]
         if new is not None:
             mentions = _dedupe(mentions + new) if mentions or len(new) > 1 else new
         if mentions:
-            if link.status is Status.GONE:
-                summary.returned.append(link)
             link.mentions = mentions
-            link.status = Status.CITED
-        elif link.status is not Status.GONE:
-            link.status = Status.GONE
+        else:
+            link.status = gone
             summary.gone.append(link)
     for i in range(old, len(links)):  # new rows: cited, their mentions all new
         mentions = links[i].mentions
@@ -103,25 +107,50 @@ def merge(
 def files_gone(
     catalogue: Catalogue, folders: Iterable[str], root: str, read: Collection[str]
 ) -> list[str]:
-    """The notes the catalogue's mentions name inside `folders` that no longer exist, sorted:
-    what a walk of those folders would have read, had they still been there.
+    """The notes the catalogue's mentions name inside `folders` that are certainly no longer
+    there, sorted: what a walk of those folders would have read, had they still been there.
 
     Only names that start from the project root count (`./notes/a.md`, see
     `paperindex.extract.iter_note_files`; `folders` are such prefixes, `./notes/`), from the
     absolute folder `root`: an older name, relative to some folder given once, could be a file
-    elsewhere that still exists.  Names in `read` (this run's) are left out."""
+    elsewhere that still exists.  Names in `read` (this run's) are left out, and so are the
+    mentions of links already gone (their last ones, kept).  A note counts as gone only when a
+    folder on its way lists no entry of exactly its name, or it is a folder now: one behind an
+    unreadable folder or a broken symlink (a drive not mounted) is kept."""
     prefixes = tuple(folders)
     if not prefixes:
         return []
-    gone = Status.GONE  # a gone link's mentions are its last, kept: not this run's to drop
+    gone = Status.GONE
     names = {m.file for link in catalogue.links if link.status is not gone for m in link.mentions}
+    listings: dict[str, frozenset[str] | None] = {}
     return sorted(
         name
         for name in names
-        if name.startswith(prefixes)
-        and name not in read
-        and not os.path.lexists(os.path.join(root, name[2:]))
+        if name.startswith(prefixes) and name not in read and _certainly_gone(root, name, listings)
     )
+
+
+def _certainly_gone(root: str, name: str, listings: dict[str, frozenset[str] | None]) -> bool:
+    """Whether the note `name` (`./a/b.md`, from `root`) is gone; `listings` caches folders'
+    entries (None: a folder that cannot be listed).  Entries are compared exactly, so a note
+    renamed `A.md` to `a.md` on a case-insensitive file system is gone too."""
+    parts = name[2:].split("/")
+    folder = root
+    for depth, part in enumerate(parts):
+        if folder not in listings:
+            try:
+                listings[folder] = frozenset(os.listdir(folder))
+            except OSError:  # unreadable, or a symlink to what is not there now: can't tell
+                listings[folder] = None
+        entries = listings[folder]
+        if entries is None:
+            return False
+        if part not in entries:
+            return True
+        folder = os.path.join(folder, part)
+        if depth == len(parts) - 1:  # the note itself: a folder of that name is not it
+            return os.path.isdir(folder) and not os.path.islink(folder)
+    return False
 
 
 def _dedupe(mentions: list[Mention]) -> list[Mention]:

@@ -573,25 +573,26 @@ def iter_note_files(
     if root is None:
         yield from _note_files(paths, follow_symlinks)
         return
-    top = os.path.abspath(root)
+    top = os.path.realpath(root)
     for note in _note_files(paths, follow_symlinks):
         name = None if note.error else project_name(note.path, top)
         yield note if name is None else replace(note, name=name, legacy=note.name)
 
 
 def project_root(catalogue: Path | str) -> Path:
-    """A catalogue's project folder, absolute: the one holding its `data` folder
+    """A catalogue's project folder, its symlinks resolved: the one holding its `data` folder
     (`data/links.csv` → `.`), else the catalogue's own folder.  Notes under it are named by
     their path from it (`./notes/a.md`), however they are given to `extract`, so names stay
     the same from run to run."""
-    folder = Path(os.path.abspath(catalogue)).parent
+    folder = Path(os.path.realpath(Path(catalogue).parent))  # (the file may be a link)
     return folder.parent if folder.name == "data" else folder
 
 
 def project_name(path: Path | str, root: str) -> str | None:
-    """`./` and `path`'s path from the folder `root` (absolute), or None when it is not under
-    it.  Symlinks are not resolved: a file is named by where it was found."""
-    full = os.path.abspath(path)
+    """`./` and `path`'s path from the folder `root` (symlinks resolved), or None when it is
+    not under it.  Symlinks are resolved: a note reached through a link to another folder of
+    the project is one note, and one behind a link that leaves the project is not under it."""
+    full = os.path.realpath(path)
     try:
         inside = full != root and _inside(full, root)
     except ValueError:  # another drive (Windows)
