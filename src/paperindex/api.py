@@ -107,6 +107,10 @@ def update_catalogue(
     saved, and the skipped files keep the mentions they had.  Symlinks in a folder are followed
     only to files inside it unless `follow_symlinks`.
 
+    Notes under the project folder (`paperindex.extract.reader.project_root`) are named by their
+    path from it (`./notes/a.md`).  A note that used to be in a folder given and is no longer
+    there takes its mentions with it (`result.summary.files_gone`).
+
     `skip_unchanged`: when every input is byte for byte what the last such run read and the
     catalogue files are what it left (`paperindex.extract.fingerprint`), nothing is done: the
     result is that run's report, `reused`.  Otherwise the run is recorded for the next one.
